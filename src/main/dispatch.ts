@@ -1,0 +1,194 @@
+/**
+ * Slot-aware admission: the one place that knows how many slots a pool has.
+ * Work waits here, in FIFO order, until a slot is free; only then is it handed
+ * to piscina, so nothing ever queues inside piscina and a per-attempt timeout
+ * started on admission measures run time alone.
+ */
+import { type Clock, realClock } from './clock.js';
+import { PoolClosedError, QueueFullError } from './errors.js';
+import { Samples } from './stats.js';
+
+/** A held slot. `release()` is idempotent. */
+export interface Lease {
+  /** When the slot was granted, on the dispatcher's clock. */
+  readonly startedAt: number;
+  /** How long the work waited for the slot, in ms. */
+  readonly waited: number;
+  /** Gives the slot back; records the run time when `ok` is given. */
+  release(outcome?: 'ok' | 'failed'): void;
+}
+
+interface Waiter {
+  readonly enqueuedAt: number;
+  readonly resolve: (lease: Lease) => void;
+  readonly reject: (error: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  readonly onAbort: (() => void) | undefined;
+  settled: boolean;
+}
+
+/** Options of a {@link Dispatcher}. */
+export interface DispatcherOptions {
+  /** How many leases can be held at once. */
+  slots: number;
+  /** How many may wait beyond the slots; more reject with QueueFullError. @default Infinity */
+  maxQueue?: number;
+  /** @default realClock */
+  clock?: Clock;
+}
+
+/** FIFO admission of work to a fixed number of slots, with wait and run statistics. */
+export class Dispatcher {
+  readonly #clock: Clock;
+  readonly #maxQueue: number;
+  #slots: number;
+  #busy = 0;
+  #queue: Waiter[] = [];
+  #head = 0;
+  #closed: Error | undefined;
+  #completed = 0;
+  #failed = 0;
+  #busyTime = 0;
+  readonly #createdAt: number;
+  /** Run times of released leases, ms. */
+  readonly runTime = new Samples();
+  /** Queue wait times of granted leases, ms. */
+  readonly waitTime = new Samples();
+
+  constructor(options: DispatcherOptions) {
+    this.#slots = options.slots;
+    this.#maxQueue = options.maxQueue ?? Number.POSITIVE_INFINITY;
+    this.#clock = options.clock ?? realClock;
+    this.#createdAt = this.#clock.now();
+  }
+
+  /** Total slots. */
+  get slots(): number {
+    return this.#slots;
+  }
+  /** Leases held now. */
+  get busy(): number {
+    return this.#busy;
+  }
+  /** Slots free now. */
+  get free(): number {
+    return Math.max(0, this.#slots - this.#busy);
+  }
+  /** Work waiting for a slot. */
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+  /** Leases released as successes. */
+  get completed(): number {
+    return this.#completed;
+  }
+  /** Leases released as failures. */
+  get failed(): number {
+    return this.#failed;
+  }
+  /** Share of slot time spent busy since creation, 0..1. */
+  get utilization(): number {
+    const elapsed = (this.#clock.now() - this.#createdAt) * this.#slots;
+    return elapsed > 0 ? Math.min(1, this.#busyTime / elapsed) : 0;
+  }
+
+  /**
+   * Waits for a slot, in FIFO order. Rejects with the signal's reason when it
+   * aborts first, with QueueFullError when `maxQueue` are already waiting,
+   * and with PoolClosedError once closed.
+   */
+  acquire(signal?: AbortSignal): Promise<Lease> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#busy < this.#slots && this.queued === 0) {
+      return Promise.resolve(this.#grant(this.#clock.now()));
+    }
+    if (this.queued >= this.#maxQueue) return Promise.reject(new QueueFullError(this.#maxQueue));
+    return new Promise<Lease>((resolve, reject) => {
+      const waiter: Waiter = {
+        enqueuedAt: this.#clock.now(),
+        resolve,
+        reject,
+        signal,
+        onAbort: signal
+          ? () => {
+              if (waiter.settled) return;
+              waiter.settled = true;
+              this.#remove(waiter);
+              reject(signal.reason);
+            }
+          : undefined,
+        settled: false,
+      };
+      if (signal && waiter.onAbort)
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      this.#queue.push(waiter);
+    });
+  }
+
+  /** Takes a slot now if one is free and nobody waits; otherwise `undefined`. */
+  tryAcquire(): Lease | undefined {
+    if (this.#closed || this.#busy >= this.#slots || this.queued > 0) return undefined;
+    return this.#grant(this.#clock.now());
+  }
+
+  /** Rejects everything waiting and every later acquire with `error`. */
+  close(error: Error = new PoolClosedError()): void {
+    this.#closed = error;
+    const waiting = this.#queue.slice(this.#head);
+    this.#queue = [];
+    this.#head = 0;
+    for (const w of waiting) this.#settle(w)?.reject(error);
+  }
+
+  #grant(enqueuedAt: number): Lease {
+    this.#busy++;
+    const startedAt = this.#clock.now();
+    const waited = startedAt - enqueuedAt;
+    this.waitTime.add(waited);
+    let released = false;
+    return {
+      startedAt,
+      waited,
+      release: (outcome) => {
+        if (released) return;
+        released = true;
+        this.#busy--;
+        const ran = this.#clock.now() - startedAt;
+        this.#busyTime += ran;
+        if (outcome === 'ok') {
+          this.#completed++;
+          this.runTime.add(ran);
+        } else if (outcome === 'failed') {
+          this.#failed++;
+          this.runTime.add(ran);
+        }
+        this.#drain();
+      },
+    };
+  }
+
+  #drain(): void {
+    while (this.#busy < this.#slots && this.#head < this.#queue.length) {
+      const waiter = this.#queue[this.#head++]!;
+      const w = this.#settle(waiter);
+      if (w) w.resolve(this.#grant(w.enqueuedAt));
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #settle(waiter: Waiter): Waiter | undefined {
+    if (waiter.settled) return undefined;
+    waiter.settled = true;
+    if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+    return waiter;
+  }
+
+  #remove(waiter: Waiter): void {
+    const i = this.#queue.indexOf(waiter, this.#head);
+    if (i >= 0) this.#queue.splice(i, 1);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Errors produced by poolcall itself. Each has a stable `code`; use
+ * {@link isPoolcallError} to tell them apart instead of matching messages.
+ */
+
+/** Every stable error code poolcall produces. */
+export type PoolcallErrorCode =
+  | 'ERR_TASK_TIMEOUT'
+  | 'ERR_TASK_ABORTED'
+  | 'ERR_WORKER_CRASHED'
+  | 'ERR_POOL_CLOSED'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_UNKNOWN_TASK'
+  | 'ERR_DATA_CLONE'
+  | 'ERR_MODULE_LOAD'
+  | 'ERR_MISSING_PEER';
+
+const kPoolcallError = Symbol.for('poolcall.error');
+
+/** Options accepted by every poolcall error constructor. */
+export interface PoolcallErrorOptions {
+  /** The underlying error, kept as `error.cause`. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every run-time failure poolcall produces.
+ *
+ * @example
+ * ```ts
+ * try { await pool.run('fib', 40, { timeout: 100 }); }
+ * catch (e) { if (isPoolcallError(e, 'ERR_TASK_TIMEOUT')) console.log('too slow'); }
+ * ```
+ */
+export class PoolcallError extends Error {
+  /** The stable code of this failure. */
+  readonly code: PoolcallErrorCode;
+
+  constructor(code: PoolcallErrorCode, message: string, options: PoolcallErrorOptions = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.code = code;
+    Object.defineProperty(this, kPoolcallError, { value: true });
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** An attempt ran longer than its timeout; a worker running it was terminated. */
+export class TaskTimeoutError extends PoolcallError {
+  /** The timeout that was exceeded, in milliseconds. */
+  readonly timeout: number;
+  constructor(timeout: number, message = `Task timed out after ${timeout} ms`) {
+    super('ERR_TASK_TIMEOUT', message);
+    this.timeout = timeout;
+  }
+}
+
+/** A task was cancelled (a signal, a scope or a sibling's failure); `cause` is the reason. */
+export class TaskAbortedError extends PoolcallError {
+  constructor(reason?: unknown, message = 'Task was aborted') {
+    super('ERR_TASK_ABORTED', message, { cause: reason });
+  }
+}
+
+/** A worker exited, failed to load its module, or ran out of memory; `cause` says how. */
+export class WorkerCrashedError extends PoolcallError {
+  constructor(message: string, options: PoolcallErrorOptions = {}) {
+    super('ERR_WORKER_CRASHED', message, options);
+  }
+}
+
+/** The pool was closed before or while the call was waiting. */
+export class PoolClosedError extends PoolcallError {
+  constructor(message = 'The pool is closed') {
+    super('ERR_POOL_CLOSED', message);
+  }
+}
+
+/** The pool's queue already held `maxQueue` calls waiting for a slot. */
+export class QueueFullError extends PoolcallError {
+  /** The bound that was reached. */
+  readonly maxQueue: number;
+  constructor(maxQueue: number) {
+    super('ERR_QUEUE_FULL', `The pool's queue is full (maxQueue: ${maxQueue})`);
+    this.maxQueue = maxQueue;
+  }
+}
+
+/**
+ * Tells whether `error` is a poolcall error, optionally of one `code`.
+ * Works across copies of the package (the mark is a global symbol).
+ */
+export function isPoolcallError(error: unknown, code?: PoolcallErrorCode): error is PoolcallError {
+  if (typeof error !== 'object' || error === null) return false;
+  if ((error as Record<symbol, unknown>)[kPoolcallError] !== true) return false;
+  return code === undefined || (error as PoolcallError).code === code;
+}
+
+/** The reason carried by an aborted signal, or a TaskAbortedError when it has none. */
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new TaskAbortedError();
+}

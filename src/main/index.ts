@@ -1,0 +1,31 @@
+/**
+ * poolcall: a main-thread scheduler for CPU-bound and blocking work on a
+ * piscina worker-thread pool.
+ */
+export { type Clock, ManualClock, realClock } from './clock.js';
+export {
+  isPoolcallError,
+  PoolClosedError,
+  PoolcallError,
+  type PoolcallErrorCode,
+  type PoolcallErrorOptions,
+  QueueFullError,
+  TaskAbortedError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+} from './errors.js';
+export {
+  type CloseOptions,
+  createPool,
+  type HandleOf,
+  Pool,
+  type PoolOptions,
+  type PoolStats,
+  type RunOptions,
+  type TaskHandle,
+  type TaskItem,
+  type TaskName,
+  type TaskResult,
+} from './pool.js';
+export type { DurationSummary } from './stats.js';
+export { type Transferable, transfer } from './transfer.js';

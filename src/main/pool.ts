@@ -1,0 +1,328 @@
+/**
+ * createPool: typed task handles over a piscina pool, with poolcall's own
+ * FIFO admission (see dispatch.ts), per-attempt timeouts that terminate the
+ * worker, typed errors, statistics and a lifecycle that never hangs.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { expose } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { Piscina } from 'piscina';
+import type {
+  PoolWorkerData,
+  ProgressSink,
+  TaskRequest,
+  TaskResponse,
+} from '../worker/protocol.js';
+import { type Clock, realClock } from './clock.js';
+import { effectiveSignal } from './context.js';
+import { Dispatcher, type Lease } from './dispatch.js';
+import { PoolClosedError, TaskAbortedError, TaskTimeoutError } from './errors.js';
+import { piscinaFailure, settle } from './outcome.js';
+import { checkPoolOptions, type PoolOptions } from './pool-options.js';
+import type { DurationSummary } from './stats.js';
+import { type AttemptRequest, bindTarget, type TaskTarget } from './target.js';
+import { collectTransfers } from './transfer.js';
+
+export type { PoolOptions } from './pool-options.js';
+
+/** The names of a module's exported functions. */
+export type TaskName<M> = {
+  [K in keyof M]: M[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof M] &
+  string;
+
+/** The item type a task function takes. */
+export type TaskItem<F> = F extends (item: infer I, ...rest: never[]) => unknown ? I : never;
+
+/** The resolved result type of a task function. */
+export type TaskResult<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
+
+/** A callable handle to a worker task: runs the task in a pool worker. */
+export type TaskHandle<I, R> = (item: I) => Promise<R>;
+
+/** The handle type of task `N` of module `M`. */
+export type HandleOf<M, N extends TaskName<M>> = TaskHandle<TaskItem<M[N]>, TaskResult<M[N]>>;
+
+/** Options of one `pool.run` call. */
+export interface RunOptions {
+  /** Cancels the call; a running task's worker is terminated. Rejects with TaskAbortedError. */
+  signal?: AbortSignal;
+  /** Limit in ms, counted from when a worker takes the task. Rejects with TaskTimeoutError. */
+  timeout?: number;
+  /** Handed to `defineTask` tasks as `ctx.kwargs`. */
+  kwargs?: unknown;
+  /** Receives `ctx.progress(value)` reports. */
+  onProgress?: (value: unknown) => void;
+}
+
+/** Pool statistics, as returned by `pool.stats()`. */
+export interface PoolStats {
+  /** Worker threads that take tasks (spare threads not counted). */
+  readonly threads: number;
+  /** Tasks running now. */
+  readonly busy: number;
+  /** Tasks waiting for a slot in poolcall's queue. */
+  readonly queued: number;
+  /** Tasks that ended with a value. */
+  readonly completed: number;
+  /** Tasks that ended with an error, a timeout or a cancel. */
+  readonly failed: number;
+  /** Share of slot time spent running tasks since the pool started, 0..1. */
+  readonly utilization: number;
+  /** Time from a worker taking a task to its end, ms. */
+  readonly runTime: DurationSummary;
+  /** Time spent waiting for a slot in poolcall's queue, ms. */
+  readonly waitTime: DurationSummary;
+  /** Workers terminated by a timeout or a cancel. */
+  readonly terminated: number;
+  /** Terminations given up on because they did not finish within `terminateTimeout`. */
+  readonly abandonedTerminations: number;
+}
+
+/** Options of `pool.close()`. */
+export interface CloseOptions {
+  /** Reject everything pending with PoolClosedError and terminate at once. @default false */
+  force?: boolean;
+}
+
+/** A pool of worker threads running the exported functions of one module. */
+export class Pool<M = Record<string, (item: unknown) => unknown>> implements AsyncDisposable {
+  readonly #piscina: Piscina;
+  readonly #dispatcher: Dispatcher;
+  readonly #clock: Clock;
+  readonly #module: string;
+  readonly #threads: number;
+  readonly #terminateTimeout: number;
+  readonly #running = new Set<AbortController>();
+  readonly #pending = new Set<Promise<unknown>>();
+  #closing: Promise<void> | undefined;
+  #terminated = 0;
+  #abandoned = 0;
+
+  /** Use {@link createPool}. */
+  constructor(module: URL | string, options: PoolOptions = {}) {
+    const defaultThreads = os.availableParallelism();
+    checkPoolOptions(options, defaultThreads);
+    this.#module = moduleHref(module);
+    this.#clock = options.clock ?? realClock;
+    this.#threads = options.maxThreads ?? defaultThreads;
+    this.#terminateTimeout = options.terminateTimeout ?? 3000;
+    const spare = options.spareThreads ?? 1;
+    const perWorker = options.concurrentTasksPerWorker ?? 1;
+    const workerData: PoolWorkerData = { module: this.#module, userData: options.workerData };
+    this.#piscina = new Piscina({
+      filename: new URL('../worker/entry.js', import.meta.url).href,
+      minThreads: (options.minThreads ?? this.#threads) + spare,
+      maxThreads: this.#threads + spare,
+      concurrentTasksPerWorker: perWorker,
+      workerData,
+      ...(options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout }),
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    });
+    this.#piscina.on('error', () => {});
+    this.#dispatcher = new Dispatcher({
+      slots: this.#threads * perWorker,
+      maxQueue: options.maxQueue ?? Number.POSITIVE_INFINITY,
+      clock: this.#clock,
+    });
+  }
+
+  /** The `file:` URL of the task module. */
+  get module(): string {
+    return this.#module;
+  }
+
+  /** The admission queue shared by every caller of this pool. */
+  get dispatcher(): Dispatcher {
+    return this.#dispatcher;
+  }
+
+  /** A callable handle to the exported task `name`. Nothing is checked until it is called. */
+  task<N extends TaskName<M>>(name: N): HandleOf<M, N> {
+    const target: TaskTarget = {
+      name,
+      capacity: () => this.#dispatcher.slots,
+      run: (request) => this.attempt(name, request),
+    };
+    const handle = (item: TaskItem<M[N]>) =>
+      this.attempt(name, { item, index: 0, attempt: 1 }) as Promise<TaskResult<M[N]>>;
+    Object.defineProperty(handle, 'name', { value: name });
+    return bindTarget(handle, target);
+  }
+
+  /** Runs the exported task `name` on `item` in a worker. */
+  run<N extends TaskName<M>>(
+    name: N,
+    item: TaskItem<M[N]>,
+    options: RunOptions = {},
+  ): Promise<TaskResult<M[N]>> {
+    const { onProgress, ...rest } = options;
+    return this.attempt(name, {
+      item,
+      index: 0,
+      attempt: 1,
+      ...rest,
+      ...(onProgress ? { onProgress: (_: number, v: unknown) => onProgress(v) } : {}),
+    }) as Promise<TaskResult<M[N]>>;
+  }
+
+  /** Runs one attempt: waits for a slot, then runs it in a worker. */
+  attempt(name: string, request: AttemptRequest): Promise<unknown> {
+    if (this.#closing) return Promise.reject(new PoolClosedError());
+    const p = this.#attempt(name, request);
+    this.#pending.add(p);
+    const forget = () => this.#pending.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  async #attempt(name: string, request: AttemptRequest): Promise<unknown> {
+    const signal = effectiveSignal(request.signal);
+    let lease: Lease;
+    try {
+      lease = await this.#dispatcher.acquire(signal);
+    } catch (error) {
+      throw signal?.aborted ? new TaskAbortedError(signal.reason) : error;
+    }
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(new TaskAbortedError(signal?.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      request.timeout === undefined
+        ? undefined
+        : setTimeout(
+            () => controller.abort(new TaskTimeoutError(request.timeout!)),
+            request.timeout,
+          );
+    this.#running.add(controller);
+    const progress = request.onProgress ? progressPort(request.onProgress) : undefined;
+    let outcome: 'ok' | 'failed' = 'failed';
+    try {
+      request.onStart?.();
+      const message: TaskRequest = {
+        name,
+        items: [request.item],
+        indices: [request.index],
+        attempts: [request.attempt],
+        ...(request.kwargs === undefined ? {} : { kwargs: request.kwargs }),
+        ...(progress ? { progress: progress.remote } : {}),
+      };
+      const transferList: (ArrayBuffer | MessagePort)[] = progress ? [progress.remote] : [];
+      collectTransfers(request.item, transferList);
+      let response: TaskResponse;
+      try {
+        response = await this.#piscina.run(message, {
+          signal: controller.signal,
+          transferList: transferList as never,
+        });
+      } catch (error) {
+        if (controller.signal.aborted) {
+          this.#terminated++;
+          throw controller.signal.reason;
+        }
+        throw piscinaFailure(error, name);
+      }
+      const value = settle(response.outcomes[0]!, name, this.#module);
+      outcome = 'ok';
+      return value;
+    } finally {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      this.#running.delete(controller);
+      progress?.close();
+      lease.release(outcome);
+    }
+  }
+
+  /** Current statistics. */
+  stats(): PoolStats {
+    const d = this.#dispatcher;
+    return {
+      threads: Math.min(this.#threads, this.#piscina.threads.length),
+      busy: d.busy,
+      queued: d.queued,
+      completed: d.completed,
+      failed: d.failed,
+      utilization: d.utilization,
+      runTime: d.runTime.summary(),
+      waitTime: d.waitTime.summary(),
+      terminated: this.#terminated,
+      abandonedTerminations: this.#abandoned,
+    };
+  }
+
+  /**
+   * Closes the pool. By default running and queued work finishes first; with
+   * `force`, pending calls reject with PoolClosedError and threads end at once.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (options.force) {
+      const error = new PoolClosedError('The pool was closed with force');
+      this.#dispatcher.close(error);
+      for (const c of this.#running) c.abort(error);
+    }
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    this.#dispatcher.close();
+    const destroyed = this.#piscina.destroy().then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.#terminateTimeout);
+      timer.unref();
+    });
+    const finished = await Promise.race([destroyed, gaveUp]);
+    clearTimeout(timer);
+    if (!finished) this.#abandoned++;
+  }
+
+  /** Same as `close()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Creates a pool running the exported functions of `module` (a URL, a `file:`
+ * URL string or a path) in worker threads.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url));
+ * const fib = pool.task('fib');
+ * console.log(await fib(30));
+ * await pool.close();
+ * ```
+ */
+export function createPool<M = Record<string, (item: unknown) => unknown>>(
+  module: URL | string,
+  options: PoolOptions = {},
+): Pool<M> {
+  return new Pool<M>(module, options);
+}
+
+function moduleHref(module: URL | string): string {
+  if (module instanceof URL) return module.href;
+  if (typeof module !== 'string' || module.length === 0) {
+    throw new TypeError(
+      `createPool: module must be a URL, a file: URL string or a path, received ${typeof module === 'string' ? '""' : String(module)}`,
+    );
+  }
+  if (module.startsWith('file:')) return new URL(module).href;
+  return pathToFileURL(path.resolve(module)).href;
+}
+
+function progressPort(onProgress: (index: number, value: unknown) => void) {
+  const { port1, port2 } = new MessageChannel();
+  const sink: ProgressSink = { report: (index, value) => onProgress(index, value) };
+  expose(sink, nodeEndpoint(port1));
+  port1.unref();
+  return { remote: port2, close: () => port1.close() };
+}

@@ -1,0 +1,48 @@
+/**
+ * What a task handle stands for. `pool.task(name)` and remote handles are plain
+ * functions; the scheduler finds the target behind one here and runs attempts
+ * through it, so it can honour slots, per-attempt timeouts and cancellation.
+ */
+
+/** One attempt of one item, as the scheduler asks a target to run it. */
+export interface AttemptRequest {
+  readonly item: unknown;
+  /** The item's index in its call's input. */
+  readonly index: number;
+  /** From 1. */
+  readonly attempt: number;
+  readonly kwargs?: unknown;
+  /** Cancels the attempt (waiting or running); a running worker is terminated. */
+  readonly signal?: AbortSignal | undefined;
+  /** Per-attempt limit in ms, counted from when the attempt starts running. */
+  readonly timeout?: number | undefined;
+  /** Receives `ctx.progress(value)` reports from a `defineTask` task. */
+  readonly onProgress?: ((index: number, value: unknown) => void) | undefined;
+  /** Called once, when the attempt leaves the queue and starts running. */
+  readonly onStart?: (() => void) | undefined;
+  /** Items per worker message (1 = no chunking; 'auto' = measured). */
+  readonly chunkSize?: number | 'auto' | undefined;
+}
+
+/** The runner behind a task handle. */
+export interface TaskTarget {
+  /** The task's exported name. */
+  readonly name: string;
+  /** How many attempts can usefully be in flight at once (slots x chunk). */
+  capacity(chunkSize?: number | 'auto'): number;
+  /** Runs one attempt; rejects with the attempt's error. */
+  run(request: AttemptRequest): Promise<unknown>;
+}
+
+const targets = new WeakMap<object, TaskTarget>();
+
+/** Makes `handle` stand for `target`. */
+export function bindTarget<F extends object>(handle: F, target: TaskTarget): F {
+  targets.set(handle, target);
+  return handle;
+}
+
+/** The target behind a task handle, or `undefined` for a main-thread function. */
+export function targetOf(fn: unknown): TaskTarget | undefined {
+  return typeof fn === 'function' ? targets.get(fn) : undefined;
+}

@@ -1,0 +1,134 @@
+/**
+ * The worker entry piscina loads. It imports the user's task module once,
+ * restores the user's `workerData`, and runs tasks by exported name. Sources
+ * are never evaluated from strings.
+ */
+import { syncBuiltinESMExports } from 'node:module';
+import workerThreads, { type MessagePort } from 'node:worker_threads';
+import { wrap } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { Piscina } from 'piscina';
+import { collectTransfers } from '../main/transfer.js';
+import { serializeError } from './errors.js';
+import { isDefinedTask, type TaskContext } from './index.js';
+import { loadModule } from './load.js';
+import type {
+  ItemOutcome,
+  PoolWorkerData,
+  ProgressSink,
+  SerializedError,
+  TaskRequest,
+  TaskResponse,
+} from './protocol.js';
+
+const data = workerThreads.workerData as PoolWorkerData;
+(workerThreads as { workerData: unknown }).workerData = data.userData;
+syncBuiltinESMExports();
+
+type AnyTask = (item: unknown, ctx: TaskContext) => unknown;
+
+let moduleExports: Promise<Record<string, unknown>> | undefined;
+
+const kTransferable = Symbol.for('Piscina.transferable');
+const kValue = Symbol.for('Piscina.valueOf');
+
+/** Runs one request: each item in order, each outcome caught separately. */
+export default async function run(request: TaskRequest): Promise<unknown> {
+  let exports: Record<string, unknown>;
+  try {
+    moduleExports ??= loadModule(data.module);
+    exports = await moduleExports;
+  } catch (error) {
+    return failAll(request, serializeError(error, 'load'));
+  }
+  const task = Object.hasOwn(exports, request.name) ? exports[request.name] : undefined;
+  if (typeof task !== 'function') {
+    const names = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
+    return failAll(request, {
+      kind: 'unknown-task',
+      name: 'PoolcallError',
+      message: `Unknown task "${request.name}": the module exports ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'no functions'}`,
+      code: 'ERR_UNKNOWN_TASK',
+    });
+  }
+  const fn = task as AnyTask;
+  const withCtx = isDefinedTask(fn);
+  const sink = request.progress ? wrap<ProgressSink>(nodeEndpoint(request.progress)) : undefined;
+  const clock = request.clock ? new Float64Array(request.clock) : undefined;
+  const outcomes: ItemOutcome[] = [];
+  const transfers: (ArrayBuffer | MessagePort)[] = [];
+  for (let i = 0; i < request.items.length; i++) {
+    const index = request.indices[i] ?? 0;
+    if (clock) {
+      clock[1] = performance.timeOrigin + performance.now();
+      clock[0] = i;
+    }
+    let outcome: ItemOutcome;
+    try {
+      const ctx: TaskContext = {
+        index,
+        attempt: request.attempts[i] ?? 1,
+        kwargs: request.kwargs,
+        progress: sink ? (value) => void sink.report(index, value) : () => {},
+      };
+      const value = withCtx ? await fn(request.items[i], ctx) : await fn(request.items[i], ctx);
+      const cloneProblem = uncloneable(value);
+      outcome = cloneProblem ? { ok: false, error: cloneError(cloneProblem) } : { ok: true, value };
+      if (outcome.ok) collectTransfers(value, transfers);
+    } catch (error) {
+      outcome = { ok: false, error: serializeError(error, 'task') };
+    }
+    if (request.results) {
+      const oneTransfer: (ArrayBuffer | MessagePort)[] = [];
+      if (outcome.ok) collectTransfers(outcome.value, oneTransfer);
+      request.results.postMessage([i, outcome], oneTransfer);
+    }
+    outcomes.push(outcome);
+  }
+  if (clock) clock[0] = request.items.length;
+  request.progress?.close();
+  request.results?.close();
+  const response: TaskResponse = { outcomes: request.results ? [] : outcomes };
+  if (transfers.length === 0 || request.results) return response;
+  return Piscina.move({ [kTransferable]: transfers, [kValue]: response } as never);
+}
+
+function failAll(request: TaskRequest, error: SerializedError): TaskResponse {
+  request.progress?.close();
+  request.results?.close();
+  return { outcomes: request.items.map(() => ({ ok: false, error })) };
+}
+
+function cloneError(what: string) {
+  return {
+    kind: 'clone' as const,
+    name: 'DataCloneError',
+    message: `The task's result could not be cloned to the main thread: it contains ${what}`,
+  };
+}
+
+/** Finds a function or symbol that would make the value fail structured clone. */
+function uncloneable(value: unknown, depth = 0, seen = new Set<object>()): string | undefined {
+  const type = typeof value;
+  if (type === 'function') return 'a function';
+  if (type === 'symbol') return 'a symbol';
+  if (type !== 'object' || value === null || depth > 3) return undefined;
+  const obj = value as object;
+  if (seen.has(obj) || ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return undefined;
+  seen.add(obj);
+  const children =
+    obj instanceof Map
+      ? [...obj.keys(), ...obj.values()]
+      : obj instanceof Set
+        ? [...obj]
+        : Array.isArray(obj)
+          ? obj.length > 64
+            ? obj.slice(0, 64)
+            : obj
+          : Object.values(obj);
+  for (const child of children) {
+    const found = uncloneable(child, depth + 1, seen);
+    if (found) return found;
+  }
+  return undefined;
+}

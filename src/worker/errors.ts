@@ -1,0 +1,30 @@
+/** Turning worker-side errors into cloneable data. */
+import type { FailureKind, SerializedError } from './protocol.js';
+
+/** Makes any thrown value cloneable, keeping class name, message, stack and `code`. */
+export function serializeError(error: unknown, kind: FailureKind, depth = 0): SerializedError {
+  if (!(error instanceof Error)) {
+    return { kind, name: 'Error', message: describe(error) };
+  }
+  const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: unknown }).cause;
+  return {
+    kind,
+    name:
+      error.constructor?.name && error.constructor.name !== 'Error'
+        ? error.constructor.name
+        : error.name,
+    message: error.message,
+    ...(error.stack === undefined ? {} : { stack: error.stack }),
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    ...(cause !== undefined && depth < 4 ? { cause: serializeError(cause, kind, depth + 1) } : {}),
+  };
+}
+
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : `Non-error thrown: ${JSON.stringify(value)}`;
+  } catch {
+    return `Non-error thrown: ${String(value)}`;
+  }
+}

@@ -1,0 +1,32 @@
+/** Loading the user's task module, TypeScript included. */
+
+const typescriptExt = /\.(?:m|c)?ts$/;
+
+/**
+ * Imports the task module. A `.ts` / `.mts` module loads as is where Node
+ * strips types; otherwise through `tsx` when installed; else a clear error.
+ */
+export async function loadModule(href: string): Promise<Record<string, unknown>> {
+  if (!typescriptExt.test(new URL(href).pathname) || nodeStripsTypes()) {
+    return (await import(href)) as Record<string, unknown>;
+  }
+  let tsImport: ((specifier: string, parent: string) => Promise<unknown>) | undefined;
+  try {
+    ({ tsImport } = (await import('tsx/esm/api' as string)) as {
+      tsImport: (specifier: string, parent: string) => Promise<unknown>;
+    });
+  } catch {
+    const error = new Error(
+      `Cannot load the TypeScript task module ${href}: this Node.js (${process.version}) does not strip types. ` +
+        'Either run a Node.js version that strips types (22.18+, or 22.6+ with --experimental-strip-types), ' +
+        'or install the "tsx" package (npm install tsx) so poolcall can load it through tsx.',
+    );
+    (error as { code?: string }).code = 'ERR_MODULE_LOAD';
+    throw error;
+  }
+  return (await tsImport(href, import.meta.url)) as Record<string, unknown>;
+}
+
+function nodeStripsTypes(): boolean {
+  return Boolean((process.features as { typescript?: unknown }).typescript);
+}

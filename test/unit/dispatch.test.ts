@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/main/clock.js';
+import { Dispatcher } from '../../src/main/dispatch.js';
+import { isPoolcallError, PoolClosedError } from '../../src/main/errors.js';
+
+describe('Dispatcher', () => {
+  it('grants at most `slots` leases and serves waiters in FIFO order', async () => {
+    const d = new Dispatcher({ slots: 2, clock: new ManualClock() });
+    const a = await d.acquire();
+    const b = await d.acquire();
+    const order: string[] = [];
+    const c = d.acquire().then((l) => (order.push('c'), l));
+    const e = d.acquire().then((l) => (order.push('e'), l));
+    await Promise.resolve();
+    expect(d.busy).toBe(2);
+    expect(d.queued).toBe(2);
+    b.release('ok');
+    a.release('ok');
+    await Promise.all([c, e]);
+    expect(order).toEqual(['c', 'e']);
+    expect(d.busy).toBe(2);
+    expect(d.queued).toBe(0);
+  });
+
+  it('measures wait and run time on its clock', async () => {
+    const clock = new ManualClock();
+    const d = new Dispatcher({ slots: 1, clock });
+    const first = await d.acquire();
+    const waiting = d.acquire();
+    await clock.advance(40);
+    first.release('ok');
+    const second = await waiting;
+    expect(second.waited).toBe(40);
+    await clock.advance(10);
+    second.release('failed');
+    expect(d.completed).toBe(1);
+    expect(d.failed).toBe(1);
+    expect(d.runTime.summary().max).toBe(40);
+    expect(d.waitTime.summary().max).toBe(40);
+    expect(d.utilization).toBeCloseTo(1, 5);
+  });
+
+  it('rejects beyond maxQueue with QueueFullError', async () => {
+    const d = new Dispatcher({ slots: 1, maxQueue: 1, clock: new ManualClock() });
+    await d.acquire();
+    const queued = d.acquire();
+    await expect(d.acquire()).rejects.toSatisfy((e) => isPoolcallError(e, 'ERR_QUEUE_FULL'));
+    expect(d.queued).toBe(1);
+    d.close();
+    await expect(queued).rejects.toBeInstanceOf(PoolClosedError);
+  });
+
+  it('removes an aborted waiter and rejects it with the reason', async () => {
+    const d = new Dispatcher({ slots: 1, clock: new ManualClock() });
+    const held = await d.acquire();
+    const ac = new AbortController();
+    const waiting = d.acquire(ac.signal);
+    const after = d.acquire();
+    ac.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    expect(d.queued).toBe(1);
+    held.release();
+    await expect(after).resolves.toBeDefined();
+  });
+
+  it('release is idempotent', async () => {
+    const d = new Dispatcher({ slots: 1, clock: new ManualClock() });
+    const lease = await d.acquire();
+    lease.release('ok');
+    lease.release('ok');
+    expect(d.busy).toBe(0);
+    expect(d.completed).toBe(1);
+  });
+});
