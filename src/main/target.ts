@@ -22,6 +22,18 @@ export interface AttemptRequest {
   readonly onStart?: (() => void) | undefined;
   /** Items per worker message (1 = no chunking; 'auto' = measured). */
   readonly chunkSize?: number | 'auto' | undefined;
+  /**
+   * The item's whole retry policy, given only to targets with `ownsRetries`
+   * (they run every attempt themselves, e.g. as BullMQ `attempts`/`backoff`).
+   */
+  readonly retry?: RetryPolicy | undefined;
+}
+
+/** A retry policy as data: `attempts` in all, delay before retry k = `delay * backoffFactor ** (k - 1)`. */
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly delay: number;
+  readonly backoffFactor: number;
 }
 
 /** The runner behind a task handle. */
@@ -30,6 +42,11 @@ export interface TaskTarget {
   readonly name: string;
   /** How many attempts can usefully be in flight at once (slots x chunk). */
   capacity(chunkSize?: number | 'auto'): number;
+  /**
+   * When true, the scheduler calls `run` once per item with `retry` set and
+   * does not retry on its own: the target enforces attempts and backoff.
+   */
+  readonly ownsRetries?: boolean;
   /** Runs one attempt; rejects with the attempt's error. */
   run(request: AttemptRequest): Promise<unknown>;
 }
