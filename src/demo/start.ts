@@ -1,23 +1,17 @@
-/** `npm start`: a CPU-bound task through the pool, serial vs pooled, with the pool's stats. */
-import os from 'node:os';
-import { createPool } from '../main/index.js';
-import { fib } from './tasks.js';
+/**
+ * `npm start`: `poolcall size` on the shipped sample CPU-bound task, fib(27),
+ * at 1, 2, 4, ... threads up to the machine's parallelism. About 40 s of
+ * measuring in all, split across the sizes.
+ */
+import { fileURLToPath } from 'node:url';
+import { main, processIO } from '../main/cli/index.js';
+import { defaultSizes } from '../main/cli/size.js';
 
-const items = Array.from({ length: 64 }, () => 27);
-const threads = os.availableParallelism();
+const tasks = fileURLToPath(new URL('./tasks.js', import.meta.url));
+const sizes = defaultSizes();
+const duration = Math.max(2000, Math.round(40_000 / sizes.length / 1000) * 1000);
+const args = ['size', tasks, 'fib', '--input', '27', '--duration', String(duration)];
 
-let t = performance.now();
-for (const n of items) fib(n);
-const serialMs = performance.now() - t;
-
-await using pool = createPool<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url), {
-  maxThreads: threads,
-});
-await Promise.all(Array.from({ length: threads }, () => pool.run('fib', 10)));
-t = performance.now();
-await Promise.all(items.map((n) => pool.run('fib', n)));
-const pooledMs = performance.now() - t;
-
-console.log(`fib(27) x ${items.length}: serial ${serialMs.toFixed(0)} ms, pool of ${threads} ${pooledMs.toFixed(0)} ms`);
-console.log(`speedup ${(serialMs / pooledMs).toFixed(2)}x (limit ${threads}.0x)`);
-console.log(pool.stats());
+console.log(`$ poolcall ${args.map((a) => (a === tasks ? 'dist/demo/tasks.js' : a)).join(' ')}\n`);
+process.exitCode = await main(args, processIO());
+console.log('More: poolcall size --help, poolcall run --help (add --svg chart.svg for a chart).');
