@@ -16,10 +16,11 @@ import type {
   TaskRequest,
   TaskResponse,
 } from '../worker/protocol.js';
+import { Chunker } from './chunk.js';
 import { type Clock, realClock } from './clock.js';
 import { effectiveSignal } from './context.js';
 import { Dispatcher, type Lease } from './dispatch.js';
-import { PoolClosedError, TaskAbortedError, TaskTimeoutError } from './errors.js';
+import { isPoolcallError, PoolClosedError, TaskAbortedError, TaskTimeoutError } from './errors.js';
 import { piscinaFailure, settle } from './outcome.js';
 import { checkPoolOptions, type PoolOptions } from './pool-options.js';
 import type { DurationSummary } from './stats.js';
@@ -96,7 +97,8 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   readonly #module: string;
   readonly #threads: number;
   readonly #terminateTimeout: number;
-  readonly #running = new Set<AbortController>();
+  readonly #running = new Set<{ abort(reason?: unknown): void }>();
+  readonly #chunker: Chunker;
   readonly #pending = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
   #terminated = 0;
@@ -129,6 +131,16 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       maxQueue: options.maxQueue ?? Number.POSITIVE_INFINITY,
       clock: this.#clock,
     });
+    this.#chunker = new Chunker({
+      piscina: this.#piscina,
+      dispatcher: this.#dispatcher,
+      module: this.#module,
+      running: this.#running,
+      onTerminated: () => {
+        this.#terminated++;
+      },
+      progressPort,
+    });
   }
 
   /** The `file:` URL of the task module. */
@@ -145,7 +157,8 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   task<N extends TaskName<M>>(name: N): HandleOf<M, N> {
     const target: TaskTarget = {
       name,
-      capacity: () => this.#dispatcher.slots,
+      capacity: (chunkSize) =>
+        isChunked(chunkSize) ? this.#chunker.capacity(name, chunkSize) : this.#dispatcher.slots,
       run: (request) => this.attempt(name, request),
     };
     const handle = (item: TaskItem<M[N]>) =>
@@ -170,9 +183,15 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     }) as Promise<TaskResult<M[N]>>;
   }
 
-  /** Runs one attempt: waits for a slot, then runs it in a worker. */
+  /**
+   * Runs one attempt: waits for a slot, then runs it in a worker. With
+   * `chunkSize` above 1 (or 'auto') it travels with other attempts of the same
+   * task (same `kwargs` and progress listener) submitted about the same time.
+   */
   attempt(name: string, request: AttemptRequest): Promise<unknown> {
     if (this.#closing) return Promise.reject(new PoolClosedError());
+    const chunkSize = request.chunkSize;
+    if (isChunked(chunkSize)) return this.#chunker.submit(name, request, chunkSize);
     const p = this.#attempt(name, request);
     this.#pending.add(p);
     const forget = () => this.#pending.delete(p);
@@ -201,6 +220,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     this.#running.add(controller);
     const progress = request.onProgress ? progressPort(request.onProgress) : undefined;
     let outcome: 'ok' | 'failed' = 'failed';
+    let delivered = true;
     try {
       request.onStart?.();
       const message: TaskRequest = {
@@ -224,16 +244,20 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
           this.#terminated++;
           throw controller.signal.reason;
         }
-        throw piscinaFailure(error, name);
+        const failure = piscinaFailure(error, name);
+        delivered = !isPoolcallError(failure, 'ERR_DATA_CLONE');
+        throw failure;
       }
-      const value = settle(response.outcomes[0]!, name, this.#module);
+      const first = response.outcomes[0];
+      if (!first) throw piscinaFailure(new Error('the worker sent no outcome'), name);
+      const value = settle(first, name, this.#module);
       outcome = 'ok';
       return value;
     } finally {
       if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       this.#running.delete(controller);
-      progress?.close();
+      progress?.done(delivered);
       lease.release(outcome);
     }
   }
@@ -263,6 +287,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     if (options.force) {
       const error = new PoolClosedError('The pool was closed with force');
       this.#dispatcher.close(error);
+      this.#chunker.close(error);
       for (const c of this.#running) c.abort(error);
     }
     this.#closing ??= this.#shutdown();
@@ -270,7 +295,10 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   }
 
   async #shutdown(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    while (this.#pending.size > 0) {
+      await Promise.allSettled([...this.#pending, this.#chunker.drained()]);
+    }
+    await this.#chunker.drained();
     this.#dispatcher.close();
     const destroyed = this.#piscina.destroy().then(() => true);
     let timer: NodeJS.Timeout | undefined;
@@ -319,10 +347,27 @@ function moduleHref(module: URL | string): string {
   return pathToFileURL(path.resolve(module)).href;
 }
 
+function isChunked(chunkSize: number | 'auto' | undefined): chunkSize is number | 'auto' {
+  return chunkSize === 'auto' || (chunkSize !== undefined && chunkSize > 1);
+}
+
+/**
+ * A comlink endpoint for `ctx.progress` reports. The worker closes its end
+ * when the message is done (or dies with its thread); Node delivers every
+ * report posted before that, then closes this end. `done(false)` closes both
+ * ends when the worker never received its end.
+ */
 function progressPort(onProgress: (index: number, value: unknown) => void) {
   const { port1, port2 } = new MessageChannel();
   const sink: ProgressSink = { report: (index, value) => onProgress(index, value) };
   expose(sink, nodeEndpoint(port1));
   port1.unref();
-  return { remote: port2, close: () => port1.close() };
+  return {
+    remote: port2,
+    done: (delivered: boolean) => {
+      if (delivered) return;
+      port1.close();
+      port2.close();
+    },
+  };
 }

@@ -8,12 +8,14 @@ import workerThreads, { type MessagePort } from 'node:worker_threads';
 import { wrap } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Piscina } from 'piscina';
+import { ItemState, STATES_OFFSET } from '../main/chunk-state.js';
 import { collectTransfers } from '../main/transfer.js';
 import { serializeError } from './errors.js';
 import { isDefinedTask, type TaskContext } from './index.js';
 import { loadModule } from './load.js';
 import type {
   ItemOutcome,
+  ItemReport,
   PoolWorkerData,
   ProgressSink,
   SerializedError,
@@ -54,49 +56,74 @@ export default async function run(request: TaskRequest): Promise<unknown> {
   const fn = task as AnyTask;
   const withCtx = isDefinedTask(fn);
   const sink = request.progress ? wrap<ProgressSink>(nodeEndpoint(request.progress)) : undefined;
-  const clock = request.clock ? new Float64Array(request.clock) : undefined;
-  const outcomes: ItemOutcome[] = [];
+  const clock = request.clock ? new Float64Array(request.clock, 0, 2) : undefined;
+  const states = request.clock
+    ? new Int32Array(request.clock, STATES_OFFSET, request.items.length)
+    : undefined;
+  const results = request.results;
+  const outcomes: (ItemOutcome | null)[] = [];
   const transfers: (ArrayBuffer | MessagePort)[] = [];
+  const began = performance.now();
   for (let i = 0; i < request.items.length; i++) {
-    const index = request.indices[i] ?? 0;
-    if (clock) {
+    if (states && clock) {
+      if (Atomics.compareExchange(states, i, ItemState.pending, ItemState.running) !== 0) {
+        outcomes.push(null);
+        continue;
+      }
       clock[1] = performance.timeOrigin + performance.now();
       clock[0] = i;
     }
+    const index = request.indices[i] ?? 0;
     let outcome: ItemOutcome;
     try {
-      const ctx: TaskContext = {
-        index,
-        attempt: request.attempts[i] ?? 1,
-        kwargs: request.kwargs,
-        progress: sink ? (value) => void sink.report(index, value) : () => {},
-      };
-      const value = withCtx ? await fn(request.items[i], ctx) : await fn(request.items[i], ctx);
+      let value = withCtx
+        ? fn(request.items[i], {
+            index,
+            attempt: request.attempts[i] ?? 1,
+            kwargs: request.kwargs,
+            progress: sink ? (v) => void sink.report(index, v) : () => {},
+          })
+        : (fn as (item: unknown) => unknown)(request.items[i]);
+      if (isThenable(value)) value = await value;
       const cloneProblem = uncloneable(value);
       outcome = cloneProblem ? { ok: false, error: cloneError(cloneProblem) } : { ok: true, value };
-      if (outcome.ok) collectTransfers(value, transfers);
     } catch (error) {
       outcome = { ok: false, error: serializeError(error, 'task') };
     }
-    if (request.results) {
+    if (results) {
       const oneTransfer: (ArrayBuffer | MessagePort)[] = [];
       if (outcome.ok) collectTransfers(outcome.value, oneTransfer);
-      request.results.postMessage([i, outcome], oneTransfer);
+      const report: ItemReport = [i, outcome];
+      results.postMessage(report, oneTransfer);
+    } else {
+      if (outcome.ok) collectTransfers(outcome.value, transfers);
+      outcomes.push(outcome);
     }
-    outcomes.push(outcome);
+    if (states) Atomics.store(states, i, ItemState.finished);
   }
   if (clock) clock[0] = request.items.length;
   request.progress?.close();
-  request.results?.close();
-  const response: TaskResponse = { outcomes: request.results ? [] : outcomes };
-  if (transfers.length === 0 || request.results) return response;
+  results?.close();
+  const response: TaskResponse = {
+    outcomes: results ? [] : outcomes,
+    ms: performance.now() - began,
+  };
+  if (transfers.length === 0) return response;
   return Piscina.move({ [kTransferable]: transfers, [kValue]: response } as never);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function failAll(request: TaskRequest, error: SerializedError): TaskResponse {
   request.progress?.close();
   request.results?.close();
-  return { outcomes: request.items.map(() => ({ ok: false, error })) };
+  return { outcomes: request.items.map(() => ({ ok: false, error })), ms: 0 };
 }
 
 function cloneError(what: string) {

@@ -28,14 +28,35 @@ export interface TaskRequest {
   /** A comlink endpoint for `ctx.progress`, present only when the caller listens. */
   readonly progress?: MessagePort;
   /**
-   * Present for chunks with a per-item timeout: the worker writes, before each
-   * item, `[position in items, start time as performance.timeOrigin + now()]`
-   * to this Float64Array view, so the main thread can time items one by one.
+   * Present for chunks: a {@link ChunkClock} buffer shared with the main
+   * thread, so it can time items one by one, cancel unstarted ones and know
+   * which item was running when the worker had to be terminated.
    */
   readonly clock?: SharedArrayBuffer;
-  /** Present with `clock`: results of finished items are posted here at once. */
+  /**
+   * Present for chunks with a per-item timeout: the outcome of each finished
+   * item is posted here at once as an {@link ItemReport}, so a chunk
+   * terminated mid-way loses no finished result. The response's outcomes are
+   * then empty.
+   */
   readonly results?: MessagePort;
 }
+
+/**
+ * The layout of a chunk's shared clock buffer (values in
+ * `src/main/chunk-state.ts`): bytes 0..15 hold a Float64Array
+ * `[position, start time]` written before each item (start time as
+ * `performance.timeOrigin + performance.now()`); from byte 16 an Int32Array
+ * holds one {@link ItemStateValue} per item, claimed with compare-and-exchange
+ * by whichever thread moves first.
+ */
+export type ChunkClockBuffer = SharedArrayBuffer;
+
+/** 0 pending (cancellable), 1 running (claimed by the worker), 2 cancelled (skipped), 3 finished. */
+export type ItemStateValue = 0 | 1 | 2 | 3;
+
+/** One finished item, posted to a chunk's `results` port: `[position, outcome]`. */
+export type ItemReport = readonly [position: number, outcome: ItemOutcome];
 
 /** Where a failure came from. */
 export type FailureKind = 'task' | 'load' | 'unknown-task' | 'clone';
@@ -59,9 +80,15 @@ export interface SerializedFailure {
   readonly error: SerializedError;
 }
 
-/** The reply to a {@link TaskRequest}: one outcome per item, in order. */
+/**
+ * The reply to a {@link TaskRequest}: one outcome per item, in order (`null`
+ * for an item the main thread cancelled before it started), or none when the
+ * outcomes went to the `results` port.
+ */
 export interface TaskResponse {
-  readonly outcomes: readonly ItemOutcome[];
+  readonly outcomes: readonly (ItemOutcome | null)[];
+  /** Time the worker spent on the request, in ms. */
+  readonly ms: number;
 }
 
 /** The comlink-exposed object that receives `ctx.progress` reports. */

@@ -1,0 +1,172 @@
+import { createPool, isPoolcallError, TaskAbortedError, TaskTimeoutError } from 'poolcall';
+import { afterAll, describe, expect, it } from 'vitest';
+import { targetOf } from '../../dist/main/target.js';
+import { fixtures, handshake } from '../helpers.js';
+
+type Tasks = typeof import('../fixtures/chunk-tasks.js');
+const chunkTasks = new URL('chunk-tasks.js', fixtures);
+
+interface Seen {
+  x: number;
+  index: number;
+  attempt: number;
+  thread: number;
+}
+
+function counters(n: number) {
+  const runs = new SharedArrayBuffer(4 * n);
+  return { runs, count: () => Array.from(new Int32Array(runs)) };
+}
+
+describe('chunkSize at the pool level', () => {
+  const pool = createPool<Tasks>(chunkTasks, { maxThreads: 1, spareThreads: 1 });
+  afterAll(() => pool.close());
+
+  it('sends concurrent attempts of one task as one message on one slot', async () => {
+    const before = pool.stats().completed;
+    const out = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        pool.attempt('probe', { item: i, index: i, attempt: 1, chunkSize: 5 }),
+      ),
+    );
+    expect((out as Seen[]).map((s) => [s.x, s.index, s.attempt])).toEqual(
+      Array.from({ length: 10 }, (_, i) => [i, i, 1]),
+    );
+    expect(pool.stats().completed - before).toBe(2);
+  });
+
+  it('reports capacity as slots × chunk size and grows the auto size', async () => {
+    const target = targetOf(pool.task('inc'))!;
+    expect(target.capacity(1)).toBe(1);
+    expect(target.capacity(8)).toBe(8);
+    const first = target.capacity('auto');
+    const items = Array.from({ length: 2000 }, (_, i) => i);
+    const out = await Promise.all(
+      items.map((i) => pool.attempt('inc', { item: i, index: i, attempt: 1, chunkSize: 'auto' })),
+    );
+    expect(out).toEqual(items.map((i) => i + 1));
+    expect(target.capacity('auto')).toBeGreaterThan(first);
+  });
+
+  it('runs a lone attempt at once', async () => {
+    expect(await pool.attempt('inc', { item: 1, index: 0, attempt: 1, chunkSize: 64 })).toBe(2);
+  });
+
+  it('times items one by one and re-runs unfinished chunk-mates without using an attempt', async () => {
+    const { runs, count } = counters(6);
+    const terminated = pool.stats().terminated;
+    const settled = await Promise.allSettled(
+      [0, 1, 2, 3, 4, 5].map((i) =>
+        pool.attempt('probe', {
+          item: i,
+          index: i,
+          attempt: 1,
+          chunkSize: 6,
+          timeout: 300,
+          kwargs: { runs, hang: 2 },
+        }),
+      ),
+    );
+    const failed = settled[2] as PromiseRejectedResult;
+    expect(failed.reason).toBeInstanceOf(TaskTimeoutError);
+    for (const i of [0, 1, 3, 4, 5]) {
+      const r = settled[i] as PromiseFulfilledResult<Seen>;
+      expect(r.value).toMatchObject({ x: i, attempt: 1 });
+    }
+    expect(count()).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(pool.stats().terminated - terminated).toBe(1);
+  });
+
+  it('gives each item its own timeout, counted from when the worker starts it', async () => {
+    const out = await Promise.all(
+      [30, 30, 30, 30].map((ms, i) =>
+        pool.attempt('busy', { item: ms, index: i, attempt: 1, chunkSize: 4, timeout: 100 }),
+      ),
+    );
+    expect(out).toHaveLength(4);
+  });
+
+  it('drops a cancelled attempt that has not started, without terminating', async () => {
+    const h = handshake();
+    const terminated = pool.stats().terminated;
+    const controller = new AbortController();
+    const first = pool.attempt('gate', {
+      item: { flag: h.flag },
+      index: 0,
+      attempt: 1,
+      chunkSize: 3,
+    });
+    const second = pool.attempt('gate', {
+      item: 'b',
+      index: 1,
+      attempt: 1,
+      chunkSize: 3,
+      signal: controller.signal,
+    });
+    const third = pool.attempt('gate', { item: 'c', index: 2, attempt: 1, chunkSize: 3 });
+    await h.started();
+    controller.abort(new Error('stop'));
+    await expect(second).rejects.toBeInstanceOf(TaskAbortedError);
+    h.release();
+    expect(await first).toBe('released');
+    expect(await third).toBe('c');
+    expect(pool.stats().terminated).toBe(terminated);
+  });
+
+  it('terminates for a cancelled running attempt and re-runs its unfinished mates', async () => {
+    const h = handshake();
+    const terminated = pool.stats().terminated;
+    const controller = new AbortController();
+    const running = pool.attempt('gate', {
+      item: { flag: h.flag },
+      index: 0,
+      attempt: 1,
+      chunkSize: 3,
+      signal: controller.signal,
+    });
+    const mates = ['b', 'c'].map((item, i) =>
+      pool.attempt('gate', { item, index: i + 1, attempt: 1, chunkSize: 3 }),
+    );
+    await h.started();
+    controller.abort(new Error('stop'));
+    const error = await running.catch((e: unknown) => e);
+    expect(isPoolcallError(error, 'ERR_TASK_ABORTED')).toBe(true);
+    expect(await Promise.all(mates)).toEqual(['b', 'c']);
+    expect(pool.stats().terminated - terminated).toBe(1);
+  });
+
+  it('fails an item that cannot be cloned alone; the rest of the chunk goes on', async () => {
+    const items: unknown[] = [1, () => 2, 3];
+    const settled = await Promise.allSettled(
+      items.map((item, i) => pool.attempt('inc', { item, index: i, attempt: 1, chunkSize: 3 })),
+    );
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const reason = (settled[1] as PromiseRejectedResult).reason;
+    expect(isPoolcallError(reason, 'ERR_DATA_CLONE')).toBe(true);
+  });
+
+  it('fails only the item whose worker exited', async () => {
+    const { runs, count } = counters(4);
+    const settled = await Promise.allSettled(
+      [0, 1, 2, 3].map((i) =>
+        pool.attempt('probe', {
+          item: i,
+          index: i,
+          attempt: 1,
+          chunkSize: 4,
+          kwargs: { runs, exitOn: 1 },
+        }),
+      ),
+    );
+    expect(settled.map((s) => s.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(
+      isPoolcallError((settled[1] as PromiseRejectedResult).reason, 'ERR_WORKER_CRASHED'),
+    ).toBe(true);
+    expect(count()[1]).toBe(1);
+  });
+});
