@@ -15,11 +15,17 @@ let nextId = 0;
 function idOf(value: object | symbol): number {
   if (typeof value === 'symbol') {
     let id = symbolIds.get(value);
-    if (id === undefined) symbolIds.set(value, (id = nextId++));
+    if (id === undefined) {
+      id = nextId++;
+      symbolIds.set(value, id);
+    }
     return id;
   }
   let id = ids.get(value);
-  if (id === undefined) ids.set(value, (id = nextId++));
+  if (id === undefined) {
+    id = nextId++;
+    ids.set(value, id);
+  }
   return id;
 }
 
@@ -33,7 +39,7 @@ export function structuralKey(value: unknown): string {
 
 /** Whether `a` and `b` are structurally equal (see {@link structuralKey}). */
 export function structurallyEqual(a: unknown, b: unknown): boolean {
-  if (a === b || (a !== a && b !== b)) return true;
+  if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   return structuralKey(a) === structuralKey(b);
 }
@@ -78,7 +84,10 @@ function objectKey(object: object, stack: object[]): string {
     return `Map{${entries.sort().join(',')}}`;
   }
   if (object instanceof Set) {
-    return `Set{${[...object].map((v) => keyOf(v, stack)).sort().join(',')}}`;
+    return `Set{${[...object]
+      .map((v) => keyOf(v, stack))
+      .sort()
+      .join(',')}}`;
   }
   const proto: unknown = Object.getPrototypeOf(object);
   const tag = proto === Object.prototype || proto === null ? '' : object.constructor?.name;

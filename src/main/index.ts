@@ -29,3 +29,22 @@ export {
 } from './pool.js';
 export type { DurationSummary } from './stats.js';
 export { type Transferable, transfer } from './transfer.js';
+export {
+  type ALCallResult,
+  alcall,
+  type ItemValue,
+  type TimedValue,
+} from './alcall.js';
+export { bcall } from './bcall.js';
+export { parallelMap } from './parallel-map.js';
+export {
+  type ALCallOptions,
+  ALCallParams,
+  type ALCallParamsOptions,
+  type BCallOptions,
+  BCallParams,
+  type BCallParamsOptions,
+  type Callable,
+  type CallContext,
+  type Progress,
+} from './params.js';
