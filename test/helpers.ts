@@ -18,3 +18,14 @@ export function handshake() {
     },
   };
 }
+
+/** A promise with its settle functions exposed. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
