@@ -48,3 +48,31 @@ export {
   type CallContext,
   type Progress,
 } from './params.js';
+export {
+  type AfterOptions,
+  CancelScope,
+  type CancelScopeOptions,
+  failAfter,
+  moveOnAfter,
+} from './scope.js';
+export { TaskGroup, taskGroup } from './task-group.js';
+export type { Gated } from './gated.js';
+export { maxConcurrent, Semaphore } from './limits.js';
+export { Throttle, type ThrottleOptions, throttle } from './throttle.js';
+export { type RateLimitOptions, rateLimit, TokenBucket } from './rate-limit.js';
+export {
+  type BackoffPolicy,
+  nextDelay,
+  type RetryContext,
+  type RetryOptions,
+  retry,
+} from './retry.js';
+export {
+  type BatchItemContext,
+  type BatchProcessOptions,
+  batchProcess,
+  type GatherOptions,
+  gatherWithConcurrency,
+  type WithTimeoutOptions,
+  withTimeout,
+} from './helpers.js';
