@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createPool } from '../pool.js';
+import { isPoolcallError } from '../errors.js';
+import { createPool, type Pool } from '../pool.js';
 import {
   moduleAndTask,
   parseCommand,
@@ -20,6 +21,9 @@ import { type CliIO, lines, write } from './io.js';
 import { type LineOutcome, OrderedWriter } from './ordered.js';
 import { ProgressBar } from './progress.js';
 import { mapLines, type StepOptions } from './step.js';
+
+/** A task name no module exports (warm-up calls load the module, then fail). */
+const WARM_UP = '\u0000poolcall warm-up';
 
 /** The settings of one `poolcall run`. */
 interface RunSettings {
@@ -108,6 +112,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   const output: Writable = s.outFile === undefined ? io.stdout : createWriteStream(s.outFile);
   const progress = io.stderr.isTTY === true ? new ProgressBar(io.stderr, totalBytes) : undefined;
   const pool = createPool(s.module, { maxThreads: s.threads });
+  await warmUp(pool, s.threads);
   let failed = 0;
   const writer = new OrderedWriter(async (line, outcome) => {
     const text = outcome.ok ? serialise(outcome.value) : outcome.error;
@@ -168,6 +173,22 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     }
   }
   return failed > 0 ? 1 : 0;
+}
+
+/**
+ * Starts every thread and loads the task module in it before any line runs, so
+ * that `--timeout` does not count thread start and module load. The call
+ * names no task, so it fails with ERR_UNKNOWN_TASK once the module is loaded;
+ * a module that fails to load fails the whole run here, once.
+ */
+async function warmUp(pool: Pool, threads: number): Promise<void> {
+  const calls = Array.from({ length: threads }, () => pool.run(WARM_UP, undefined));
+  for (const outcome of await Promise.allSettled(calls)) {
+    if (outcome.status === 'fulfilled' || isPoolcallError(outcome.reason, 'ERR_UNKNOWN_TASK'))
+      continue;
+    await pool.close({ force: true });
+    throw outcome.reason;
+  }
 }
 
 /** The JSON text of a value (`undefined` becomes `null`), or the error that prevents it (a BigInt, a cycle). */
