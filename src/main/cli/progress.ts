@@ -35,7 +35,7 @@ export class ProgressBar {
     const s = this.state;
     const secs = (performance.now() - this.#started) / 1000;
     const rate = secs > 0 ? s.done / secs : 0;
-    const failed = s.failed > 0 ? `, ${num(s.failed)} failed` : '';
+    const failed = s.failed > 0 ? `, ${s.failed.toLocaleString('en-US')} failed` : '';
     const counts = `${s.done.toLocaleString('en-US')} lines${failed}, ${num(rate)}/s, ${secs.toFixed(1)} s`;
     if (s.totalBytes === undefined || s.totalBytes === 0) return `poolcall run: ${counts}`;
     const share = Math.min(1, s.bytes / s.totalBytes);
