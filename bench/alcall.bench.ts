@@ -1,0 +1,83 @@
+/**
+ * alcall over a worker task against raw piscina `Promise.all` on the same two
+ * threads, and the serial main thread, on ~2 ms CPU-bound tasks: the cost of
+ * the scheduler (slot-aware windows, per-item retries/timeouts bookkeeping)
+ * where the work is real. Figures are items/s and ratios within each round.
+ *
+ * `node --import tsx bench/alcall.bench.ts [--rounds N]` (after `npm run build`).
+ */
+import { alcall, createPool } from 'poolcall';
+import * as ops from './fixtures/ops.js';
+import { opsUrl, piscinaRunner, type Runner, serialRunner, THREADS, warm } from './lib/peers.js';
+import { runAlone, type SuiteOptions, type SuiteResult, target } from './lib/report.js';
+import { batchRate, calibrateSpin, num, rotate, show, spread } from './lib/stats.js';
+
+const ITEMS = 400;
+const TASK_MS = 2;
+
+function alcallRunner(): Runner {
+  const pool = createPool<typeof ops>(opsUrl, { maxThreads: THREADS });
+  const spin = pool.task('spin');
+  const inc = pool.task('inc');
+  const runMany = (op: 'inc' | 'spin' | 'forever', items: readonly number[]) =>
+    alcall(items, op === 'spin' ? spin : inc);
+  return {
+    name: 'poolcall alcall',
+    run: async (op, item) => (await runMany(op, [item]))[0],
+    runMany,
+    close: () => pool.close(),
+  };
+}
+
+/** alcall vs piscina vs serial on ~2 ms tasks. */
+export async function alcallSuite(options: SuiteOptions): Promise<SuiteResult> {
+  const n = calibrateSpin(ops.spin, TASK_MS);
+  const items = Array.from({ length: ITEMS }, () => n);
+  const piscina = piscinaRunner();
+  const poolcall = alcallRunner();
+  const serial = serialRunner();
+  const runners = [piscina, poolcall, serial];
+  try {
+    for (const r of runners) await warm(r, 'inc', 1);
+    const rounds: Record<string, number>[] = [];
+    for (let k = 0; k < options.rounds; k++) {
+      const rate: Record<string, number> = {};
+      for (const r of rotate(runners, k)) {
+        rate[r.name] = await batchRate(() => r.runMany('spin', items), ITEMS, 3);
+      }
+      rounds.push(rate);
+    }
+    const rate = (name: string) => spread(rounds.map((f) => f[name]!));
+    const ratio = (a: string, b: string) => spread(rounds.map((f) => f[a]! / f[b]!));
+    const vsPiscina = ratio(poolcall.name, piscina.name);
+    const vsSerial = ratio(poolcall.name, serial.name);
+    const piscinaVsSerial = ratio(piscina.name, serial.name);
+    return {
+      tables: [
+        {
+          title: 'alcall over a worker task vs piscina Promise.all vs the main thread',
+          intro: `${num(ITEMS)} calls of a ~${TASK_MS} ms CPU task (\`spin(${num(n)})\`), ${THREADS} threads; alcall with default options (the window is the pool's slots), piscina with every call submitted at once. Items/s, median (min–max) over ${options.rounds} rounds. The machine may be shared: read the ratios, not the absolute rates.`,
+          headers: ['', 'items/s', 'vs piscina', 'vs serial'],
+          rows: [
+            [piscina.name, show(rate(piscina.name)), '1×', show(piscinaVsSerial, '×')],
+            [poolcall.name, show(rate(poolcall.name)), show(vsPiscina, '×'), show(vsSerial, '×')],
+            [serial.name, show(rate(serial.name)), '', '1×'],
+          ],
+        },
+      ],
+      targets: [
+        target(
+          'alcall throughput vs piscina (~2 ms tasks)',
+          '≥ 0.98×',
+          vsPiscina,
+          show(vsPiscina, '×'),
+          (m) => m >= 0.98,
+        ),
+      ],
+    };
+  } finally {
+    await Promise.all(runners.map((r) => r.close()));
+  }
+}
+
+await runAlone(import.meta.url, alcallSuite);
