@@ -44,7 +44,7 @@ export async function alcallRunner(): Promise<Runner | undefined> {
 async function works(alcall: Alcall, fn: TaskFn, options: object): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, 5000);
+    timer = setTimeout(() => resolve(undefined), 5000);
   });
   try {
     const out = await Promise.race([alcall([1, 2, 3], fn, options), late]);
