@@ -121,6 +121,8 @@ describe('run parts', () => {
     Object.assign(progress.state, { done: 20, failed: 2, bytes: 500 });
     expect(progress.render()).toMatch(/^█+░+ {2}50% 20 lines, 2 failed/);
     progress.stop();
-    expect(String(out.read())).toMatch(/\r\x1b\[K.*50%.*\n$/);
+    const drawn = String(out.read());
+    expect(drawn.startsWith('\r\u001b[K')).toBe(true);
+    expect(drawn).toMatch(/50%.*\n$/);
   });
 });
