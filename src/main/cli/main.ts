@@ -60,6 +60,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       io.stderr.write(`${where}: ${error.message}\nSee "${where} --help".\n`);
       return 2;
     }
+    // The reader of our output went away (`| head`): stop quietly.
+    if ((error as { code?: unknown } | null)?.code === 'EPIPE') return 1;
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     io.stderr.write(`poolcall ${command ?? ''}: ${text}\n`);
     return 1;
