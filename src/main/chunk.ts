@@ -73,6 +73,7 @@ export class Chunker {
   #outstanding = 0;
   #idle: (() => void)[] = [];
   #closed: unknown;
+  #last: Group | undefined;
 
   constructor(host: ChunkHost) {
     this.#host = host;
@@ -139,6 +140,21 @@ export class Chunker {
   }
 
   #group(name: string, chunkSize: number | 'auto', r: AttemptRequest): Group {
+    const last = this.#last;
+    if (
+      last &&
+      last.name === name &&
+      last.chunkSize === chunkSize &&
+      last.kwargs === r.kwargs &&
+      last.onProgress === r.onProgress
+    ) {
+      return last;
+    }
+    this.#last = this.#find(name, chunkSize, r);
+    return this.#last;
+  }
+
+  #find(name: string, chunkSize: number | 'auto', r: AttemptRequest): Group {
     const key = `${name}\u0000${chunkSize}`;
     let list = this.#groups.get(key);
     if (!list) {
@@ -239,6 +255,9 @@ export class Chunker {
       group.queue = [];
       group.head = 0;
       if (group.front.length === 0) this.#unwatch(group);
+    } else if (group.head > 1024 && group.head * 2 > group.queue.length) {
+      group.queue = group.queue.slice(group.head);
+      group.head = 0;
     }
     return out;
   }
@@ -251,6 +270,7 @@ export class Chunker {
   #forget(group: Group): void {
     if (this.#queued(group) > 0 || group.inFlight > 0 || group.waiting || group.scheduled) return;
     if (group.deferred) return;
+    if (this.#last === group) this.#last = undefined;
     const list = this.#groups.get(group.key);
     if (!list) return;
     const i = list.indexOf(group);
@@ -291,16 +311,17 @@ export class Chunker {
       stop = why;
       controller.abort(why.kind === 'closed' ? why.error : new TaskAbortedError());
     };
-    const items = new Array<unknown>(n);
-    const indices = new Array<number>(n);
-    const attempts = new Array<number>(n);
+    // Packed arrays (push, not new Array(n)): holey ones clone element by element.
+    const items: unknown[] = [];
+    const indices: number[] = [];
+    const attempts: number[] = [];
     const transferList: (ArrayBuffer | MessagePort)[] = [];
     for (let i = 0; i < n; i++) {
       const e = entries[i]!;
       const r = e.request;
-      items[i] = r.item;
-      indices[i] = r.index;
-      attempts[i] = r.attempt;
+      items.push(r.item);
+      indices.push(r.index);
+      attempts.push(r.attempt);
       collectTransfers(r.item, transferList);
       if (!e.started) {
         e.started = true;
@@ -312,8 +333,8 @@ export class Chunker {
     const message: TaskRequest = {
       name: group.name,
       items,
-      indices,
-      attempts,
+      indices: runOf(indices),
+      attempts: sameOf(attempts),
       clock: buffer,
       ...(group.kwargs === undefined ? {} : { kwargs: group.kwargs }),
       ...(progress ? { progress: progress.remote } : {}),
@@ -361,7 +382,10 @@ export class Chunker {
       host.running.delete(running);
       progress?.done(response !== undefined || stop !== undefined || !isCloneFailure(failure));
     }
-    const outcomes: (ItemOutcome | null | undefined)[] = response ? [...response.outcomes] : [];
+    const outcomes: (ItemOutcome | undefined)[] = [];
+    if (response) {
+      for (const [i, error] of response.failures) outcomes[i] = { ok: false, error };
+    }
     if (channel) {
       for (
         let m = receiveMessageOnPort(channel.port1);
@@ -374,7 +398,7 @@ export class Chunker {
       channel.port1.close();
     }
     if (response) this.#sizer(group.name).observe(response.ms, n);
-    this.#conclude(group, entries, outcomes, states, stop, failure);
+    this.#conclude(group, entries, response, outcomes, states, stop, failure);
     return response !== undefined;
   }
 
@@ -406,7 +430,8 @@ export class Chunker {
   #conclude(
     group: Group,
     entries: readonly Entry[],
-    outcomes: readonly (ItemOutcome | null | undefined)[],
+    response: TaskResponse | undefined,
+    outcomes: readonly (ItemOutcome | undefined)[],
     states: Int32Array,
     stop: Stop | undefined,
     failure: unknown,
@@ -420,7 +445,9 @@ export class Chunker {
       const e = entries[i]!;
       if (e.done) continue;
       const outcome = outcomes[i];
-      if (outcome) {
+      if (response && !outcome && response.values.length > i) {
+        this.#succeed(e, response.values[i]);
+      } else if (outcome) {
         if (outcome.ok) this.#succeed(e, outcome.value);
         else this.#fail(e, failureOf(outcome.error, group.name, this.#host.module));
       } else if (stop?.kind === 'closed') {
@@ -469,6 +496,20 @@ export class Chunker {
     this.#idle = [];
     for (const resolve of idle) resolve();
   }
+}
+
+/** `k` when `values` is `k, k + 1, ...`; else the array. */
+function runOf(values: number[]): number[] | number {
+  const first = values[0] ?? 0;
+  for (let i = 1; i < values.length; i++) if (values[i] !== first + i) return values;
+  return first;
+}
+
+/** The value when all are the same; else the array. */
+function sameOf(values: number[]): number[] | number {
+  const first = values[0] ?? 1;
+  for (let i = 1; i < values.length; i++) if (values[i] !== first) return values;
+  return first;
 }
 
 function isCloneFailure(error: unknown): boolean {

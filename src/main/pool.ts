@@ -226,8 +226,8 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       const message: TaskRequest = {
         name,
         items: [request.item],
-        indices: [request.index],
-        attempts: [request.attempt],
+        indices: request.index,
+        attempts: request.attempt,
         ...(request.kwargs === undefined ? {} : { kwargs: request.kwargs }),
         ...(progress ? { progress: progress.remote } : {}),
       };
@@ -248,9 +248,10 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
         delivered = !isPoolcallError(failure, 'ERR_DATA_CLONE');
         throw failure;
       }
-      const first = response.outcomes[0];
-      if (!first) throw piscinaFailure(new Error('the worker sent no outcome'), name);
-      const value = settle(first, name, this.#module);
+      const failed = response.failures[0];
+      const value = failed
+        ? settle({ ok: false, error: failed[1] }, name, this.#module)
+        : response.values[0];
       outcome = 'ok';
       return value;
     } finally {

@@ -61,25 +61,28 @@ export default async function run(request: TaskRequest): Promise<unknown> {
     ? new Int32Array(request.clock, STATES_OFFSET, request.items.length)
     : undefined;
   const results = request.results;
-  const outcomes: (ItemOutcome | null)[] = [];
+  const values: unknown[] = [];
+  const failures: [number, SerializedError][] = [];
+  const origin = performance.timeOrigin;
+  const { indices, attempts } = request;
   const transfers: (ArrayBuffer | MessagePort)[] = [];
   const began = performance.now();
   for (let i = 0; i < request.items.length; i++) {
     if (states && clock) {
       if (Atomics.compareExchange(states, i, ItemState.pending, ItemState.running) !== 0) {
-        outcomes.push(null);
+        values.push(undefined);
         continue;
       }
-      clock[1] = performance.timeOrigin + performance.now();
+      clock[1] = origin + performance.now();
       clock[0] = i;
     }
-    const index = request.indices[i] ?? 0;
+    const index = typeof indices === 'number' ? indices + i : (indices[i] ?? 0);
     let outcome: ItemOutcome;
     try {
       let value = withCtx
         ? fn(request.items[i], {
             index,
-            attempt: request.attempts[i] ?? 1,
+            attempt: typeof attempts === 'number' ? attempts : (attempts[i] ?? 1),
             kwargs: request.kwargs,
             progress: sink ? (v) => void sink.report(index, v) : () => {},
           })
@@ -95,19 +98,19 @@ export default async function run(request: TaskRequest): Promise<unknown> {
       if (outcome.ok) collectTransfers(outcome.value, oneTransfer);
       const report: ItemReport = [i, outcome];
       results.postMessage(report, oneTransfer);
+    } else if (outcome.ok) {
+      collectTransfers(outcome.value, transfers);
+      values.push(outcome.value);
     } else {
-      if (outcome.ok) collectTransfers(outcome.value, transfers);
-      outcomes.push(outcome);
+      values.push(undefined);
+      failures.push([i, outcome.error]);
     }
     if (states) Atomics.store(states, i, ItemState.finished);
   }
   if (clock) clock[0] = request.items.length;
   request.progress?.close();
   results?.close();
-  const response: TaskResponse = {
-    outcomes: results ? [] : outcomes,
-    ms: performance.now() - began,
-  };
+  const response: TaskResponse = { values, failures, ms: performance.now() - began };
   if (transfers.length === 0) return response;
   return Piscina.move({ [kTransferable]: transfers, [kValue]: response } as never);
 }
@@ -123,7 +126,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function failAll(request: TaskRequest, error: SerializedError): TaskResponse {
   request.progress?.close();
   request.results?.close();
-  return { outcomes: request.items.map(() => ({ ok: false, error })), ms: 0 };
+  return {
+    values: request.items.map(() => undefined),
+    failures: request.items.map((_, i) => [i, error] as const),
+    ms: 0,
+  };
 }
 
 function cloneError(what: string) {

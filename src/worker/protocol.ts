@@ -19,10 +19,13 @@ export interface TaskRequest {
   readonly name: string;
   /** The items to run, in order. */
   readonly items: readonly unknown[];
-  /** Each item's index in its call's input. */
-  readonly indices: readonly number[];
-  /** Each item's attempt number (from 1). */
-  readonly attempts: readonly number[];
+  /**
+   * Each item's index in its call's input; a number `k` stands for the run
+   * `k, k + 1, ...` (the common case, cheaper to clone).
+   */
+  readonly indices: readonly number[] | number;
+  /** Each item's attempt number (from 1); a number stands for the same attempt for all. */
+  readonly attempts: readonly number[] | number;
   /** The call's `kwargs`, handed to `defineTask` tasks as `ctx.kwargs`. */
   readonly kwargs?: unknown;
   /** A comlink endpoint for `ctx.progress`, present only when the caller listens. */
@@ -81,12 +84,15 @@ export interface SerializedFailure {
 }
 
 /**
- * The reply to a {@link TaskRequest}: one outcome per item, in order (`null`
- * for an item the main thread cancelled before it started), or none when the
+ * The reply to a {@link TaskRequest}. Values travel as one plain array (fast
+ * to clone for tiny results); failures apart. Both are empty when the
  * outcomes went to the `results` port.
  */
 export interface TaskResponse {
-  readonly outcomes: readonly (ItemOutcome | null)[];
+  /** Each item's value by position (`undefined` where it failed or was cancelled). */
+  readonly values: readonly unknown[];
+  /** The failed items: `[position, error]`. */
+  readonly failures: readonly (readonly [position: number, error: SerializedError])[];
   /** Time the worker spent on the request, in ms. */
   readonly ms: number;
 }
