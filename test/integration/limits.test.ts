@@ -1,4 +1,5 @@
 import {
+  alcall,
   createPool,
   ManualClock,
   maxConcurrent,
@@ -45,6 +46,24 @@ describe('limits on worker task handles', () => {
       ),
     );
     expect(results.slice(0, 3)).toEqual([2584, 4181, 6765]);
+    expect(peak).toBeLessThanOrEqual(2);
+  });
+
+  it('alcall over a maxConcurrent handle never has more than the limit busy', async () => {
+    const fib = maxConcurrent(2)(pool.task('fib'));
+    let peak = 0;
+    const out = await alcall(
+      Array.from({ length: 8 }, () => 20),
+      fib,
+      {
+        retryTimeout: 10_000,
+        onProgress: () => {
+          peak = Math.max(peak, pool.stats().busy);
+        },
+      },
+    );
+    expect(out).toEqual(Array.from({ length: 8 }, () => 6765));
+    expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(2);
   });
 

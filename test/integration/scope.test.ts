@@ -1,4 +1,5 @@
 import {
+  alcall,
   CancelScope,
   createPool,
   failAfter,
@@ -62,6 +63,18 @@ describe('scopes over a real pool', () => {
     await expect.poll(() => pool.stats().terminated).toBe(before + 1);
     expect(pool.stats().queued).toBe(0);
     expect(await pool.run('inc', 2)).toBe(3);
+  });
+
+  it('an alcall inside a scope is cancelled with it: its worker task is terminated', async () => {
+    const h = handshake();
+    const scope = new CancelScope();
+    const before = pool.stats().terminated;
+    const done = scope.run(() => alcall([{ flag: h.flag }], pool.task('spin'), { numRetries: 2 }));
+    await h.started();
+    scope.cancel();
+    expect(await done).toBeUndefined();
+    await expect.poll(() => pool.stats().terminated).toBe(before + 1);
+    expect(await pool.run('inc', 5)).toBe(6);
   });
 
   it('a shielded scope’s worker task survives its parent’s cancel', async () => {
