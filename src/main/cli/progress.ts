@@ -8,8 +8,6 @@ export interface ProgressState {
   done: number;
   /** Lines that failed for good. */
   failed: number;
-  /** Lines read so far. */
-  read: number;
   /** Bytes read so far, and the input's size when known (a file). */
   bytes: number;
   totalBytes: number | undefined;
@@ -25,7 +23,7 @@ export class ProgressBar {
 
   constructor(out: Writable & { readonly columns?: number }, totalBytes: number | undefined) {
     this.#out = out;
-    this.state = { done: 0, failed: 0, read: 0, bytes: 0, totalBytes };
+    this.state = { done: 0, failed: 0, bytes: 0, totalBytes };
     this.#timer = setInterval(() => this.draw(), 100);
     this.#timer.unref();
   }

@@ -17,10 +17,10 @@ import {
   UsageError,
 } from './args.js';
 import { runHelp } from './help.js';
-import { type CliIO, lines, write } from './io.js';
-import { type LineOutcome, OrderedWriter } from './ordered.js';
+import { type CliIO, write } from './io.js';
+import type { LineWriter } from './ordered.js';
+import { runLines, type StepOptions } from './pipeline.js';
 import { ProgressBar } from './progress.js';
-import { mapLines, type StepOptions } from './step.js';
 
 /** A task name no module exports (warm-up calls load the module, then fail). */
 const WARM_UP = '\u0000poolcall warm-up';
@@ -114,7 +114,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   const pool = createPool(s.module, { maxThreads: s.threads });
   await warmUp(pool, s.threads);
   let failed = 0;
-  const writer = new OrderedWriter(async (line, outcome) => {
+  const writeLine: LineWriter = async (line, outcome) => {
     const text = outcome.ok ? serialise(outcome.value) : outcome.error;
     if (typeof text === 'string') await write(output, `${text}\n`);
     else {
@@ -127,43 +127,13 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       progress.state.done++;
       progress.state.failed = failed;
     }
-  });
-
-  // Lines sent to the task, in order: the i-th result belongs to the i-th of them.
-  const sent: number[] = [];
-  let sentHead = 0;
-  async function* items(): AsyncGenerator<unknown> {
-    let line = 0;
-    for await (const text of lines(input, (n) => {
-      if (progress) progress.state.bytes += n;
-    })) {
-      line++;
-      if (progress) progress.state.read = line;
-      let item: unknown;
-      try {
-        item = JSON.parse(text);
-      } catch (error) {
-        // Held only until the lines before it are written; kept small.
-        writer.put(line, { ok: false, error: describe(error) }).catch(() => {});
-        continue;
-      }
-      sent.push(line);
-      yield item;
-    }
-  }
-
+  };
   try {
-    for await (const result of mapLines(pool, s.task, items(), s.step)) {
-      const line = sent[sentHead++]!;
-      if (sentHead > 4096) {
-        sent.splice(0, sentHead);
-        sentHead = 0;
-      }
-      const outcome: LineOutcome =
-        result instanceof Error ? { ok: false, error: result } : { ok: true, value: result };
-      await writer.put(line, outcome);
-    }
-    await writer.flushed();
+    await runLines(pool, s.task, input, s.step, writeLine, {
+      onBytes: (n) => {
+        if (progress) progress.state.bytes += n;
+      },
+    });
   } finally {
     progress?.stop();
     await pool.close({ force: true });
