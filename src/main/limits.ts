@@ -2,74 +2,46 @@
  * maxConcurrent: a FIFO semaphore in front of a function or a worker task
  * handle. Throttling and rate limiting live in throttle.ts and rate-limit.ts.
  */
+import { CallGate } from './call-gate.js';
+import { realClock } from './clock.js';
 import { type Gated, gated } from './gated.js';
 import { checkValue } from './validate.js';
 
 /**
  * A FIFO counting semaphore: at most `limit` holders at once; waiters are
- * served in arrival order.
+ * served in arrival order. (The same admission a call's concurrency uses.)
  */
 export class Semaphore {
-  readonly #limit: number;
-  #held = 0;
-  #waiters: { grant: () => void; signal: AbortSignal | undefined; onAbort: () => void }[] = [];
+  readonly #gate: CallGate;
 
   /** @param limit an integer >= 1, or Infinity. */
   constructor(limit: number) {
     checkValue('Semaphore', 'limit', limit, 'count1');
-    this.#limit = limit;
+    this.#gate = new CallGate({ limit, period: 0, clock: realClock });
   }
 
   /** The most holders at once. */
   get limit(): number {
-    return this.#limit;
+    return this.#gate.limit;
   }
 
   /** Holders now. */
   get held(): number {
-    return this.#held;
-  }
-
-  /** Callers waiting. */
-  get waiting(): number {
-    return this.#waiters.length;
+    return this.#gate.active;
   }
 
   /**
    * Waits for a permit; resolves with its (idempotent) release. Rejects with
    * the signal's reason when the signal aborts first.
    */
-  acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#held < this.#limit && this.#waiters.length === 0) {
-      return Promise.resolve(this.#take());
-    }
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        signal,
-        grant: () => resolve(this.#take()),
-        onAbort: () => {
-          this.#waiters = this.#waiters.filter((w) => w !== waiter);
-          reject(signal?.reason);
-        },
-      };
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
-      this.#waiters.push(waiter);
-    });
-  }
-
-  #take(): () => void {
-    this.#held++;
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) throw signal.reason;
+    await this.#gate.acquire(signal);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.#held--;
-      const next = this.#waiters.shift();
-      if (next) {
-        next.signal?.removeEventListener('abort', next.onAbort);
-        next.grant();
-      }
+      this.#gate.release();
     };
   }
 }
