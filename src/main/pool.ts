@@ -26,6 +26,7 @@ import { checkPoolOptions, type PoolOptions } from './pool-options.js';
 import type { DurationSummary } from './stats.js';
 import { type AttemptRequest, bindTarget, type TaskTarget } from './target.js';
 import { collectTransfers } from './transfer.js';
+import { TaskTransform, type TransformOptions } from './transform.js';
 
 export type { PoolOptions } from './pool-options.js';
 
@@ -167,6 +168,21 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     return bindTarget(handle, target);
   }
 
+  /**
+   * An object-mode Transform running task `name` on every item written to it,
+   * for `stream/promises.pipeline`: results in input order (or, with
+   * `ordered: false`, as they finish), every imap / alcall option, bounded
+   * lookahead and backpressure on both sides.
+   *
+   * @example
+   * ```ts
+   * await pipeline(lines, pool.transform('parse', { chunkSize: 'auto' }), output);
+   * ```
+   */
+  transform<N extends TaskName<M>>(name: N, options: TransformOptions = {}): TaskTransform {
+    return new TaskTransform(this.task(name) as never, options);
+  }
+
   /** Runs the exported task `name` on `item` in a worker. */
   run<N extends TaskName<M>>(
     name: N,
@@ -192,6 +208,9 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     if (this.#closing) return Promise.reject(new PoolClosedError());
     const chunkSize = request.chunkSize;
     if (isChunked(chunkSize)) return this.#chunker.submit(name, request, chunkSize);
+    // A timed attempt goes through the chunker (alone) too: its clock starts
+    // when the worker takes the item, not while a replacement thread starts.
+    if (request.timeout !== undefined) return this.#chunker.submit(name, request, 1);
     const p = this.#attempt(name, request);
     this.#pending.add(p);
     const forget = () => this.#pending.delete(p);
