@@ -5,6 +5,7 @@
  * bcall and imap are built on {@link runItems}.
  */
 
+import { setMaxListeners } from 'node:events';
 import { CallGate } from './call-gate.js';
 import type { Clock } from './clock.js';
 import { effectiveSignal } from './context.js';
@@ -59,6 +60,9 @@ export function runItems(
   total?: number,
 ): RunHandle {
   const controller = new AbortController();
+  // Every attempt, backoff and slot wait of the run listens to this signal;
+  // a wide call legitimately has many listeners at once.
+  setMaxListeners(0, controller.signal);
   const outer = effectiveSignal(options.signal);
   const forward = () => controller.abort(outer?.reason);
   if (outer?.aborted) forward();
