@@ -76,3 +76,5 @@ export {
   type WithTimeoutOptions,
   withTimeout,
 } from './helpers.js';
+export { IMAP_DEFAULT_CONCURRENCY, type IMapOptions, imap } from './imap.js';
+export { createTransform, TaskTransform, type TransformOptions } from './transform.js';
