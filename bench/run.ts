@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { alcallSuite } from './alcall.bench.js';
 import { speedupChart } from './lib/chart.js';
 import type { SuiteOptions, SuiteResult } from './lib/report.js';
 import { suiteMarkdown, targetsMarkdown } from './lib/report.js';
@@ -18,6 +19,7 @@ import { timeoutSuite } from './timeout.bench.js';
 const SUITES: Record<string, (o: SuiteOptions) => Promise<SuiteResult>> = {
   pool: poolSuite,
   peers: peersSuite,
+  alcall: alcallSuite,
   timeout: timeoutSuite,
   load: loadSuite,
   server: serverSuite,

@@ -104,11 +104,17 @@ export function poolifierRunner(): Runner {
     new URL('../fixtures/poolifier-worker.js', import.meta.url).pathname,
     { errorHandler: () => {} },
   );
-  return perCall(
-    'poolifier',
-    (name, item) => pool.execute(item, name),
-    () => pool.destroy(),
-  );
+  // poolifier's destroy() can wait on workers that no longer keep the event
+  // loop alive; a ref'd timer keeps the process up until it settles (3 s at most).
+  const close = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 3000);
+    });
+    await Promise.race([pool.destroy(), cap]);
+    clearTimeout(timer);
+  };
+  return perCall('poolifier', (name, item) => pool.execute(item, name), close);
 }
 
 /** Two bare worker_threads workers with postMessage, least-loaded first. */
