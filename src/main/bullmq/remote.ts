@@ -1,0 +1,365 @@
+/**
+ * connectQueue: task handles whose attempts run as BullMQ jobs on the
+ * machines that `serve` a pool. Retries and backoff become job options kept
+ * in Redis; results, failures and progress come back through QueueEvents;
+ * a cancelled call removes its waiting jobs and stops its running ones
+ * through the serving worker's `cancelJob`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ConnectionOptions, Queue, QueueEvents, Relay } from 'bullmq';
+import { effectiveSignal } from '../context.js';
+import { PoolClosedError, TaskAbortedError, WorkerCrashedError } from '../errors.js';
+import type { HandleOf, TaskItem, TaskName, TaskResult } from '../pool.js';
+import { type AttemptRequest, bindTarget, type RetryPolicy, type TaskTarget } from '../target.js';
+import { JobBuilder, type PendingJob } from './jobs.js';
+import { loadBullmq } from './peer.js';
+import {
+  type CancelMessage,
+  cancelTopic,
+  fromRemoteError,
+  type RemoteJobData,
+  type RemoteJobResult,
+  type RemoteOutcome,
+  type RemoteProgress,
+} from './protocol.js';
+
+/** Options of {@link connectQueue}. */
+export interface ConnectQueueOptions {
+  /** The BullMQ queue name (the one the machines `serve`). */
+  queue: string;
+  /** Redis connection options, as BullMQ takes them. */
+  connection: ConnectionOptions;
+  /** BullMQ key prefix. @default 'bull' */
+  prefix?: string;
+  /**
+   * Jobs a scheduler (alcall, imap, ...) keeps in flight through one handle:
+   * its `capacity` is this many jobs times the chunk size. @default 64
+   */
+  maxInFlight?: number;
+  /** Items per job for `chunkSize: 'auto'`. @default 16 */
+  autoChunkSize?: number;
+  /** How many jobs that failed for good Redis keeps for inspection (BullMQ `removeOnFail`). @default 1000 */
+  keepFailed?: number;
+  /** Receives connection errors of the BullMQ queue and event stream. @default process.emitWarning */
+  onError?: (error: Error) => void;
+}
+
+/** Options of `remote.close()`. */
+export interface RemoteCloseOptions {
+  /** Reject pending calls with PoolClosedError and cancel their jobs, instead of waiting for them. @default false */
+  force?: boolean;
+}
+
+/** A producer's connection to a queue served by `serve`; see {@link connectQueue}. */
+export interface RemoteQueue<M> extends AsyncDisposable {
+  /** A callable handle to task `name`, run as BullMQ jobs; works wherever a pool handle does. */
+  task<N extends TaskName<M>>(name: N): HandleOf<M, N>;
+  /** Runs task `name` on `item` once, remotely. */
+  run<N extends TaskName<M>>(
+    name: N,
+    item: TaskItem<M[N]>,
+    options?: { signal?: AbortSignal; timeout?: number; kwargs?: unknown },
+  ): Promise<TaskResult<M[N]>>;
+  /** Resolves once connected to Redis (calls connect on their own; this surfaces errors early). */
+  ready(): Promise<void>;
+  /** Waits for pending calls (or, with `force`, cancels them), then closes the Redis connections. */
+  close(options?: RemoteCloseOptions): Promise<void>;
+}
+
+interface Backend {
+  readonly queue: Queue<RemoteJobData, RemoteJobResult>;
+  readonly events: QueueEvents;
+}
+
+const DEFAULT_MAX_IN_FLIGHT = 64;
+const SINGLE_ATTEMPT: RetryPolicy = { attempts: 1, delay: 0, backoffFactor: 1 };
+
+class RemoteQueueImpl<M> implements RemoteQueue<M> {
+  readonly #options: ConnectQueueOptions;
+  readonly #prefix: string;
+  readonly #onError: (error: Error) => void;
+  readonly #builder: JobBuilder;
+  /** Jobs added (or being added) whose calls are not all settled, by job id. */
+  readonly #jobs = new Map<string, PendingJob>();
+  readonly #background = new Set<Promise<unknown>>();
+  readonly #cancels = new Map<string, string>();
+  #cancelScheduled = false;
+  #backend: Promise<Backend> | undefined;
+  #relay: Promise<Relay> | undefined;
+  #closing: Promise<void> | undefined;
+  #idle: (() => void)[] = [];
+
+  constructor(options: ConnectQueueOptions) {
+    this.#options = options;
+    this.#prefix = options.prefix ?? 'bull';
+    this.#onError =
+      options.onError ?? ((error: Error) => process.emitWarning(error, 'PoolcallBullmqWarning'));
+    this.#builder = new JobBuilder({
+      idPrefix: `pc-${randomUUID().slice(0, 8)}-`,
+      autoChunkSize: options.autoChunkSize ?? 16,
+      onFlush: (jobs) => this.#track(this.#add(jobs)),
+      onEmpty: (job) => this.#cancel(job, 'every call of the job was cancelled'),
+      onSettled: () => this.#checkIdle(),
+    });
+  }
+
+  task<N extends TaskName<M>>(name: N): HandleOf<M, N> {
+    const maxInFlight = this.#options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    const target: TaskTarget = {
+      name,
+      ownsRetries: true,
+      capacity: (chunkSize) => maxInFlight * this.#builder.chunkOf(chunkSize),
+      run: (request) => this.#run(name, request),
+    };
+    const handle = (item: TaskItem<M[N]>) =>
+      this.#run(name, { item, index: 0, attempt: 1 }) as Promise<TaskResult<M[N]>>;
+    Object.defineProperty(handle, 'name', { value: name });
+    return bindTarget(handle, target);
+  }
+
+  run<N extends TaskName<M>>(
+    name: N,
+    item: TaskItem<M[N]>,
+    options: { signal?: AbortSignal; timeout?: number; kwargs?: unknown } = {},
+  ): Promise<TaskResult<M[N]>> {
+    return this.#run(name, { item, index: 0, attempt: 1, ...options }) as Promise<TaskResult<M[N]>>;
+  }
+
+  async ready(): Promise<void> {
+    await this.#connect();
+  }
+
+  #run(name: string, request: AttemptRequest): Promise<unknown> {
+    if (this.#closing) return Promise.reject(new PoolClosedError('The remote queue is closed'));
+    const signal = effectiveSignal(request.signal);
+    if (signal?.aborted) return Promise.reject(new TaskAbortedError(signal.reason));
+    this.#connect().catch(() => {});
+    return this.#builder.submit(name, {
+      ...request,
+      signal,
+      retry: request.retry ?? SINGLE_ATTEMPT,
+    });
+  }
+
+  #connect(): Promise<Backend> {
+    this.#backend ??= this.#open();
+    return this.#backend;
+  }
+
+  async #open(): Promise<Backend> {
+    const { Queue, QueueEvents } = await loadBullmq();
+    const { queue: name, connection } = this.#options;
+    const queue = new Queue<RemoteJobData, RemoteJobResult>(name, {
+      connection,
+      prefix: this.#prefix,
+    });
+    queue.on('error', this.#onError);
+    // Events are read from Redis's current time on, so none of this producer's jobs is missed.
+    const lastEventId = `${await redisNow(await queue.backend.client)}-0`;
+    const events = new QueueEvents(name, { connection, prefix: this.#prefix, lastEventId });
+    events.on('error', this.#onError);
+    events.on('active', ({ jobId }) => this.#jobs.get(jobId)?.start());
+    events.on('progress', ({ jobId, data }) => {
+      const p = data as RemoteProgress;
+      if (typeof p === 'object' && p !== null) this.#jobs.get(jobId)?.progress(p.position, p.value);
+    });
+    events.on('completed', ({ jobId, returnvalue }) => {
+      const job = this.#jobs.get(jobId);
+      if (!job) return;
+      const result = (
+        typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue
+      ) as RemoteJobResult;
+      this.#finish(job, result.outcomes);
+    });
+    events.on('failed', ({ jobId, failedReason }) => {
+      const job = this.#jobs.get(jobId);
+      if (job) this.#track(this.#failed(job, failedReason));
+    });
+    events.on('removed', ({ jobId }) => {
+      const job = this.#jobs.get(jobId);
+      if (!job) return;
+      this.#jobs.delete(jobId);
+      job.rejectAll(new TaskAbortedError(undefined, `Job ${jobId} was removed from the queue`));
+    });
+    await events.waitUntilReady();
+    return { queue, events };
+  }
+
+  async #add(jobs: readonly PendingJob[]): Promise<void> {
+    for (const job of jobs) this.#jobs.set(job.id, job);
+    try {
+      const { queue } = await this.#connect();
+      const keepFailed = this.#options.keepFailed ?? 1000;
+      await queue.addBulk(
+        jobs.map((job) => ({
+          name: job.name,
+          data: job.data(),
+          opts: { ...job.jobOptions(), removeOnComplete: true, removeOnFail: keepFailed },
+        })),
+      );
+    } catch (error) {
+      for (const job of jobs) {
+        this.#jobs.delete(job.id);
+        job.rejectAll(error);
+      }
+      return;
+    }
+    for (const job of jobs) job.added();
+  }
+
+  #finish(job: PendingJob, outcomes: readonly RemoteOutcome[] | undefined): void {
+    this.#jobs.delete(job.id);
+    job.settle((position) => {
+      const outcome = outcomes?.[position];
+      if (!outcome) {
+        return {
+          ok: false,
+          error: new WorkerCrashedError(`Job ${job.id} came back without item ${position}`),
+        };
+      }
+      return outcome.ok
+        ? { ok: true, value: outcome.value }
+        : { ok: false, error: fromRemoteError(outcome.error) };
+    });
+    this.#checkIdle();
+  }
+
+  async #failed(job: PendingJob, failedReason: string): Promise<void> {
+    let outcomes: readonly RemoteOutcome[] | undefined;
+    try {
+      const { queue } = await this.#connect();
+      outcomes = (await queue.getJob(job.id))?.data?.outcomes;
+    } catch {
+      outcomes = undefined;
+    }
+    if (outcomes) return this.#finish(job, outcomes);
+    this.#jobs.delete(job.id);
+    job.rejectAll(
+      new WorkerCrashedError(`Job ${job.id} of task "${job.name}" failed: ${failedReason}`),
+    );
+    this.#checkIdle();
+  }
+
+  /** Removes a job that waits; asks the machine running it to stop it. */
+  #cancel(job: PendingJob, reason: string): void {
+    this.#jobs.delete(job.id);
+    this.#cancels.set(job.id, reason);
+    this.#checkIdle();
+    if (this.#cancelScheduled) return;
+    this.#cancelScheduled = true;
+    setImmediate(() => {
+      this.#cancelScheduled = false;
+      const batch = [...this.#cancels];
+      this.#cancels.clear();
+      this.#track(this.#cancelJobs(batch));
+    });
+  }
+
+  async #cancelJobs(batch: readonly (readonly [string, string])[]): Promise<void> {
+    try {
+      const { queue } = await this.#connect();
+      const removed = await Promise.all(batch.map(([id]) => queue.remove(id)));
+      const running = batch.filter((_, i) => removed[i] !== 1);
+      if (running.length === 0) return;
+      const message: CancelMessage = {
+        jobIds: running.map(([id]) => id),
+        reason: running[0]![1],
+      };
+      const relay = await this.#relayNode();
+      await relay.publish(cancelTopic(this.#prefix, this.#options.queue), message);
+    } catch (error) {
+      this.#onError(error as Error);
+    }
+  }
+
+  #relayNode(): Promise<Relay> {
+    this.#relay ??= (async () => {
+      const { Relay } = await loadBullmq();
+      const relay = new Relay({ connection: this.#options.connection, prefix: this.#prefix });
+      relay.on('error', this.#onError);
+      await relay.waitUntilReady();
+      return relay;
+    })();
+    return this.#relay;
+  }
+
+  #track(p: Promise<unknown>): void {
+    this.#background.add(p);
+    const forget = () => this.#background.delete(p);
+    p.then(forget, forget);
+  }
+
+  #checkIdle(): void {
+    if (this.#jobs.size > 0 || this.#builder.open > 0) return;
+    const waiting = this.#idle;
+    this.#idle = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  close(options: RemoteCloseOptions = {}): Promise<void> {
+    if (options.force) {
+      const error = new PoolClosedError('The remote queue was closed with force');
+      this.#builder.rejectOpen(error);
+      for (const job of [...this.#jobs.values()]) {
+        job.rejectAll(error);
+        this.#cancel(job, 'the producer closed');
+      }
+    }
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    if (this.#jobs.size > 0 || this.#builder.open > 0) {
+      await new Promise<void>((resolve) => this.#idle.push(resolve));
+    }
+    while (this.#background.size > 0 || this.#cancelScheduled) {
+      await Promise.allSettled([...this.#background]);
+      if (this.#cancelScheduled) await new Promise((r) => setImmediate(r));
+    }
+    const backend = await this.#backend?.catch(() => undefined);
+    const relay = await this.#relay?.catch(() => undefined);
+    await Promise.allSettled([backend?.events.close(), backend?.queue.close(), relay?.close()]);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Redis's clock in ms (event ids are stamped with it), or a little before the local time. */
+async function redisNow(client: unknown): Promise<number> {
+  const raw = client as { time?: () => Promise<[string | number, string | number]> };
+  if (typeof raw.time !== 'function') return Date.now() - 5000;
+  const [seconds, micros] = await raw.time();
+  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+}
+
+/**
+ * Connects a producer to a queue served by {@link serve}. Its handles run
+ * each attempt's item on whichever machine takes the job.
+ *
+ * @example
+ * ```ts
+ * const remote = connectQueue<typeof import('./tasks.js')>({ queue: 'jobs', connection: { host, port } });
+ * const out = await alcall([30, 31, 32], remote.task('fib'), { numRetries: 2, retryTimeout: 1000 });
+ * await remote.close();
+ * ```
+ */
+export function connectQueue<M = Record<string, (item: unknown) => unknown>>(
+  options: ConnectQueueOptions,
+): RemoteQueue<M> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`connectQueue: options must be an object, received ${String(options)}`);
+  }
+  if (typeof options.queue !== 'string' || options.queue.length === 0) {
+    throw new TypeError(
+      `connectQueue: queue must be a non-empty string, received ${String(options.queue)}`,
+    );
+  }
+  const max = options.maxInFlight;
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+    throw new RangeError(`connectQueue: maxInFlight must be an integer >= 1, received ${max}`);
+  }
+  return new RemoteQueueImpl<M>(options);
+}

@@ -1,0 +1,205 @@
+/**
+ * serve: one machine's pool as a BullMQ worker. Each job names a task and
+ * carries one item or a chunk; the processor runs them on the pool with the
+ * job's per-attempt timeout (terminating the thread when it runs over),
+ * reports every item's outcome, and lets BullMQ retry failed attempts with
+ * the job's backoff. A cancellation published by a producer reaches the job
+ * through `worker.cancelJob`; the thread is terminated and the job is not
+ * retried.
+ */
+import type { ConnectionOptions, Job, Worker } from 'bullmq';
+import type { AttemptRequest } from '../target.js';
+import { loadBullmq } from './peer.js';
+import {
+  BACKOFF_TYPE,
+  backoffDelay,
+  type CancelMessage,
+  cancelTopic,
+  JOB_FORMAT,
+  type RemoteError,
+  type RemoteJobData,
+  type RemoteJobResult,
+  type RemoteOutcome,
+  type RemoteProgress,
+  toRemoteError,
+} from './protocol.js';
+
+/** What `serve` needs of a pool: its slots and a way to run one attempt. */
+export interface ServablePool {
+  readonly dispatcher: { readonly slots: number };
+  attempt(name: string, request: AttemptRequest): Promise<unknown>;
+}
+
+/** Options of {@link serve}. */
+export interface ServeOptions {
+  /** The BullMQ queue name. */
+  queue: string;
+  /** Redis connection options (or an ioredis instance), as BullMQ takes them. */
+  connection: ConnectionOptions;
+  /** BullMQ key prefix. @default 'bull' */
+  prefix?: string;
+  /** Jobs run at once on this machine; never more than the pool's slots. @default pool slots */
+  concurrency?: number;
+  /** BullMQ rate limit, shared by every machine serving the queue: `max` jobs per `duration` ms. */
+  limiter?: { max: number; duration: number };
+  /** Jobs running at once across every machine serving the queue (BullMQ global concurrency). */
+  globalConcurrency?: number;
+  /** How long a job's lock lasts without renewal, ms: a dead machine's job is recovered after about this long. @default 30000 */
+  lockDuration?: number;
+  /** How often stalled jobs (of dead machines) are looked for, ms. @default 30000 */
+  stalledInterval?: number;
+  /** How many times a job may stall before it fails for good. @default 1 */
+  maxStalledCount?: number;
+  /** Receives connection and processing errors of the BullMQ worker. @default process.emitWarning */
+  onError?: (error: Error) => void;
+}
+
+/** A running server; see {@link serve}. */
+export interface Server extends AsyncDisposable {
+  /** The BullMQ worker, for its events (`active`, `completed`, `failed`, ...). */
+  readonly worker: Worker<RemoteJobData, RemoteJobResult>;
+  /** The concurrency in use. */
+  readonly concurrency: number;
+  /** Stops taking jobs, lets running jobs finish, closes the Redis connections. The pool stays open. */
+  close(): Promise<void>;
+}
+
+const CANCEL_MEMORY_MS = 10 * 60_000;
+
+/**
+ * Serves `pool` on the BullMQ queue `options.queue`: jobs added by
+ * {@link connectQueue} run on this machine's worker threads.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url));
+ * const server = await serve(pool, { queue: 'jobs', connection: { host: 'localhost', port: 6379 } });
+ * // ...
+ * await server.close();
+ * await pool.close();
+ * ```
+ */
+export async function serve(pool: ServablePool, options: ServeOptions): Promise<Server> {
+  const { Worker, Queue, Relay, UnrecoverableError } = await loadBullmq();
+  const slots = pool.dispatcher.slots;
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? slots, slots));
+  const prefix = options.prefix ?? 'bull';
+  const onError =
+    options.onError ?? ((error: Error) => process.emitWarning(error, 'PoolcallBullmqWarning'));
+  const cancelled = new Map<string, number>();
+
+  if (options.globalConcurrency !== undefined) {
+    const queue = new Queue(options.queue, { connection: options.connection, prefix });
+    try {
+      await queue.setGlobalConcurrency(options.globalConcurrency);
+    } finally {
+      await queue.close();
+    }
+  }
+
+  const processor = async (
+    job: Job<RemoteJobData, RemoteJobResult>,
+    _token?: string,
+    signal?: AbortSignal,
+  ): Promise<RemoteJobResult> => {
+    const data = job.data;
+    if (data?.v !== JOB_FORMAT) {
+      throw new UnrecoverableError(`Job ${job.id} is not a poolcall job`);
+    }
+    if (job.id !== undefined && cancelled.has(job.id)) {
+      throw new UnrecoverableError('The job was cancelled');
+    }
+    const attempt = job.attemptsMade + 1;
+    const done = data.done ?? [];
+    const outcomes = await Promise.all(
+      data.items.map(async (item, position): Promise<RemoteOutcome> => {
+        const prior = done[position];
+        if (prior?.ok) return prior;
+        try {
+          const value = await pool.attempt(job.name, {
+            item,
+            index: data.indices[position] ?? position,
+            attempt,
+            kwargs: data.kwargs,
+            signal,
+            timeout: data.timeout,
+            onProgress: data.progress ? (_, value) => report(job, position, value) : undefined,
+          });
+          return { ok: true, value };
+        } catch (error) {
+          return { ok: false, error: toRemoteError(error) };
+        }
+      }),
+    );
+    if (signal?.aborted) {
+      throw new UnrecoverableError(`The job was cancelled: ${String(signal.reason ?? 'cancel')}`);
+    }
+    const failures = outcomes.filter((o) => !o.ok);
+    if (failures.length === 0) return { outcomes };
+    const last = attempt >= (job.opts.attempts ?? 1);
+    await job.updateData(
+      last ? { ...data, outcomes } : { ...data, done: outcomes.map((o) => (o.ok ? o : null)) },
+    );
+    throw jobError(failures[0]!.error, failures.length);
+  };
+
+  const worker = new Worker<RemoteJobData, RemoteJobResult>(options.queue, processor, {
+    connection: options.connection,
+    prefix,
+    concurrency,
+    ...(options.limiter ? { limiter: options.limiter } : {}),
+    ...(options.lockDuration === undefined ? {} : { lockDuration: options.lockDuration }),
+    ...(options.stalledInterval === undefined ? {} : { stalledInterval: options.stalledInterval }),
+    ...(options.maxStalledCount === undefined ? {} : { maxStalledCount: options.maxStalledCount }),
+    settings: {
+      backoffStrategy: (attemptsMade, type, _err, job) => {
+        if (type !== BACKOFF_TYPE || !job) return 0;
+        const backoff = job.opts.backoff;
+        const delay = typeof backoff === 'object' ? (backoff.delay ?? 0) : (backoff ?? 0);
+        const factor = (job.data as RemoteJobData | undefined)?.backoffFactor ?? 1;
+        return backoffDelay(attemptsMade, delay, factor);
+      },
+    },
+  });
+  worker.on('error', onError);
+
+  const relay = new Relay({ connection: options.connection, prefix });
+  relay.on('error', onError);
+  try {
+    await relay.subscribe<CancelMessage>(cancelTopic(prefix, options.queue), (message) => {
+      const now = Date.now();
+      for (const [id, at] of cancelled) if (now - at > CANCEL_MEMORY_MS) cancelled.delete(id);
+      for (const id of message.data.jobIds) {
+        cancelled.set(id, now);
+        worker.cancelJob(id, message.data.reason ?? 'cancelled by the producer');
+      }
+    });
+    await worker.waitUntilReady();
+  } catch (error) {
+    await Promise.allSettled([worker.close(true), relay.close()]);
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await worker.close();
+      await relay.close();
+    })();
+    return closing;
+  };
+  return { worker, concurrency, close, [Symbol.asyncDispose]: close };
+}
+
+function report(job: Job, position: number, value: unknown): void {
+  const progress: RemoteProgress = { position, value };
+  job.updateProgress(progress as object).catch(() => {});
+}
+
+/** The error a job fails with: readable in BullMQ dashboards; the producer reads the exact outcomes from the job. */
+function jobError(first: RemoteError, failed: number): Error {
+  const more = failed > 1 ? ` (and ${failed - 1} more items of the chunk)` : '';
+  const error = new Error(`${first.name}: ${first.message}${more}`);
+  if (first.stack !== undefined) error.stack = first.stack;
+  return error;
+}
