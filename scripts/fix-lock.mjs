@@ -1,15 +1,28 @@
-// Records lock entries for the @biomejs platform binaries of other systems, which npm
-// leaves out when the registry does not serve them; without them `npm ci` refuses the lock.
+// Records lock entries for platform-specific optional binaries of other systems
+// (e.g. @biomejs/cli-darwin-arm64), which npm leaves out of the lock when the
+// registry does not serve them; without them `npm ci` refuses the lock. They are
+// never installed here: their os/cpu fields do not match this machine.
 import fs from 'node:fs';
+
 const lock = JSON.parse(fs.readFileSync('package-lock.json', 'utf8'));
-const biome = lock.packages['node_modules/@biomejs/biome'];
-const plat = { 'win32-x64': ['win32','x64'], 'win32-arm64': ['win32','arm64'], 'darwin-x64': ['darwin','x64'], 'darwin-arm64': ['darwin','arm64'], 'linux-x64': ['linux','x64'], 'linux-arm64': ['linux','arm64'], 'linux-x64-musl': ['linux','x64'], 'linux-arm64-musl': ['linux','arm64'], 'android-x64': ['android','x64'], 'android-arm64': ['android','arm64'] };
-for (const [name, version] of Object.entries(biome.optionalDependencies)) {
-  const key = `node_modules/${name}`;
-  if (lock.packages[key]) continue;
-  const [os, cpu] = plat[name.replace('@biomejs/cli-', '')];
-  lock.packages[key] = { version, cpu: [cpu], dev: true, license: 'MIT OR Apache-2.0', optional: true, os: [os], engines: { node: '>=14.21.3' } };
-  if (name.endsWith('musl')) lock.packages[key].libc = ['musl'];
+const platform = /(darwin|linux|win32|android|freebsd|openbsd|sunos|aix)-(x64|arm64|arm|ia32|ppc64|s390x|riscv64|loong64)(?:-(musl|gnu|gnueabihf|msvc))?/;
+let added = 0;
+for (const [key, pkg] of Object.entries(lock.packages)) {
+  for (const [name, version] of Object.entries(pkg.optionalDependencies ?? {})) {
+    const match = platform.exec(name);
+    if (!match) continue;
+    const base = key === '' ? '' : `${key}/`;
+    if (lock.packages[`${base}node_modules/${name}`] || lock.packages[`node_modules/${name}`]) continue;
+    const [, os, cpu, libc] = match;
+    lock.packages[`node_modules/${name}`] = {
+      version: version.replace(/^[\^~]/, ''),
+      cpu: [cpu],
+      ...(pkg.dev ? { dev: true } : {}),
+      optional: true,
+      os: [os],
+      ...(libc === 'musl' ? { libc: ['musl'] } : {}),
+    };
+    added++;
+  }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
-fs.writeFileSync('package-lock.json', JSON.stringify(lock, null, 2) + '\n');
+if (added > 0) fs.writeFileSync('package-lock.json', `${JSON.stringify(lock, null, 2)}\n`);
