@@ -128,7 +128,7 @@ export interface BatchItemContext {
 export interface BatchProcessOptions<R> {
   /** Items per batch. @default 100 */
   batchSize?: number;
-  /** Batches processed at once (Infinity: all). @default 1 */
+  /** Batches processed at once (Infinity: all); items within a batch go one by one. @default 10 */
   maxConcurrent?: number;
   /** Told of each batch as it completes, with that batch's results; awaited. */
   onBatchComplete?: (results: (R | unknown)[], batchIndex: number) => void | Promise<void>;
@@ -156,10 +156,11 @@ const batchSchema = {
 } as const;
 
 /**
- * Processes `items` in batches of `batchSize`: the items of a batch run at
- * once through `processor(item, ctx)` (a main-thread function or a worker
- * task handle), each retried up to `retryCount` times `retryDelay` apart;
- * at most `maxConcurrent` batches run at a time. `onBatchComplete(results,
+ * Processes `items` in batches of `batchSize`: each item goes through
+ * `processor(item, ctx)` (a main-thread function or a worker task handle),
+ * retried up to `retryCount` times `retryDelay` apart. The items of a batch
+ * run one after another and at most `maxConcurrent` batches run at a time,
+ * so at most `maxConcurrent` items are in flight. `onBatchComplete(results,
  * batchIndex)` is told of each batch as it completes. Resolves the flat list
  * of results in input order. Without `returnExceptions` the first item that
  * fails for good rejects the call with its error and cancels the rest.
@@ -181,7 +182,7 @@ export async function batchProcess<T, R>(
   const list = iterableToArray('batchProcess', 'items', items);
   const {
     batchSize = 100,
-    maxConcurrent = 1,
+    maxConcurrent = 10,
     onBatchComplete,
     retryCount = 0,
     retryDelay = 1000,
@@ -190,26 +191,28 @@ export async function batchProcess<T, R>(
   } = options;
   const batches: T[][] = [];
   for (let i = 0; i < list.length; i += batchSize) batches.push(list.slice(i, i + batchSize));
+  const runItem = (item: T, index: number, signal: AbortSignal) =>
+    retry(({ attempt, signal }) => processor(item, { index, attempt, signal }), {
+      retries: retryCount,
+      delay: retryDelay,
+      backoffFactor: 1,
+      signal,
+      ...(clock ? { clock } : {}),
+    });
   const perBatch = await mapLimited(
     batches,
     maxConcurrent,
-    async (batch, b, batchSignal) => {
-      const results = await mapLimited(
-        batch,
-        Number.POSITIVE_INFINITY,
-        (item, j, itemSignal) =>
-          retry(
-            ({ attempt, signal }) => processor(item, { index: b * batchSize + j, attempt, signal }),
-            {
-              retries: retryCount,
-              delay: retryDelay,
-              backoffFactor: 1,
-              signal: itemSignal,
-              ...(clock ? { clock } : {}),
-            },
-          ),
-        { settle: returnExceptions, signal: batchSignal },
-      );
+    async (batch, b, signal) => {
+      const results: unknown[] = [];
+      for (const [j, item] of batch.entries()) {
+        if (signal.aborted) throw signal.reason;
+        try {
+          results.push(await runItem(item, b * batchSize + j, signal));
+        } catch (error) {
+          if (!returnExceptions || signal.aborted) throw error;
+          results.push(error);
+        }
+      }
       await onBatchComplete?.(results, b);
       return results;
     },

@@ -2,7 +2,7 @@
  * Retry policy as data, the delay it gives before each retry, and `retry()`:
  * the older AsyncUtils retry, shaped like p-retry.
  */
-import { untilAborted } from './abort.js';
+import { invoke, untilAborted } from './abort.js';
 import { type Clock, realClock } from './clock.js';
 import { effectiveSignal } from './context.js';
 import { checkOptions, show } from './validate.js';
@@ -127,7 +127,7 @@ export async function retry<R>(
     if (signal?.aborted) throw signal.reason;
     try {
       return await untilAborted(
-        Promise.resolve().then(() => fn({ attempt, signal })),
+        invoke(() => fn({ attempt, signal })),
         signal,
       );
     } catch (error) {

@@ -175,14 +175,14 @@ describe('batchProcess', () => {
       [4, 8],
       [5, 10],
     ]);
-    expect(batches).toEqual([
+    expect(batches.sort((a, b) => a[1] - b[1])).toEqual([
       [[1, 2], 0],
       [[3, 4], 1],
       [[5], 2],
     ]);
   });
 
-  it('runs at most maxConcurrent batches at once, the items of a batch together', async () => {
+  it('runs at most maxConcurrent batches at once, the items of a batch one by one', async () => {
     const gates = new Map<number, ReturnType<typeof deferred<number>>>();
     const started: number[] = [];
     const done = batchProcess(
@@ -196,12 +196,19 @@ describe('batchProcess', () => {
       { batchSize: 2, maxConcurrent: 2 },
     );
     await tick();
-    expect(started).toEqual([0, 1, 2, 3]);
+    expect(started).toEqual([0, 2]);
     gates.get(2)!.resolve(2);
+    await tick();
+    expect(started).toEqual([0, 2, 3]);
     gates.get(3)!.resolve(3);
     await tick();
-    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
-    for (const [x, d] of gates) d.resolve(x);
+    expect(started).toEqual([0, 2, 3, 4]);
+    gates.get(0)!.resolve(0);
+    await tick();
+    expect(started).toEqual([0, 2, 3, 4, 1]);
+    for (const x of [1, 4]) gates.get(x)!.resolve(x);
+    await tick();
+    gates.get(5)!.resolve(5);
     expect(await done).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
@@ -237,7 +244,7 @@ describe('batchProcess', () => {
         sibling = signal;
         return new Promise<never>(() => {});
       },
-      { retryDelay: 0 },
+      { batchSize: 1, retryDelay: 0 },
     ).catch((e: unknown) => e);
     expect(failing).toBe(boom);
     expect(sibling?.aborted).toBe(true);
