@@ -238,6 +238,7 @@ export async function runawayExample(limitMs = 200) {
     { maxThreads: 1 },
   );
   try {
+    await pool.run('fib', 1); // the thread is up: the limit below is run time only
     const stopped = await moveOnAfter(limitMs, () => pool.run('runaway', 0));
     const next = await pool.run('fib', 20);
     return { stopped, next, terminated: pool.stats().terminated };

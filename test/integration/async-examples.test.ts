@@ -116,7 +116,7 @@ describe('the seed examples, ported', () => {
   });
 
   it('a runaway worker task is terminated and the pool goes on', async () => {
-    expect(await examples.runawayExample(100)).toEqual({
+    expect(await examples.runawayExample()).toEqual({
       stopped: undefined,
       next: 6765,
       terminated: 1,
