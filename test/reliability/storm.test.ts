@@ -1,0 +1,67 @@
+/**
+ * Cancellation storms: dozens of concurrent calls over one pool, cancelled at
+ * seeded random moments. Every call settles as its kind allows, the pool ends
+ * idle and working, and a process that runs a storm and closes its pool
+ * exits by itself.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createPool } from 'poolcall';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixtures } from '../helpers.js';
+import { idle } from './settle.js';
+import { storm } from './storm.js';
+
+type Tasks = typeof import('../fixtures/chaos-tasks.js');
+
+describe('cancellation storm', () => {
+  const pool = createPool<Tasks>(new URL('chaos-tasks.js', fixtures), { maxThreads: 2 });
+  afterAll(() => pool.close());
+
+  it('settles every call as its kind allows, over three seeds, and leaves the pool idle', async () => {
+    const seen: Record<string, number> = {};
+    for (const seed of [11, 12, 13]) {
+      const report = await storm(pool, { seed, calls: 40 });
+      expect(report.problems).toEqual([]);
+      expect(report.settled).toBe(report.calls);
+      for (const [k, n] of Object.entries(report.outcomes)) seen[k] = (seen[k] ?? 0) + n;
+    }
+    // The storm really cancelled things, in every way it knows.
+    for (const k of ['signal:aborted', 'scope:cancelled', 'moveOn:moved', 'group:failed']) {
+      expect(seen[k] ?? 0, k).toBeGreaterThan(0);
+    }
+    await idle(pool);
+    const s = pool.stats();
+    expect({ busy: s.busy, queued: s.queued }).toEqual({ busy: 0, queued: 0 });
+    expect(s.terminated).toBeGreaterThan(0);
+    expect(await pool.run('double', 4)).toBe(8);
+  });
+
+  it('a process that runs a storm and closes its pool exits by itself with code 0', async () => {
+    const script = fileURLToPath(new URL('storm-child.js', import.meta.url));
+    const child = spawn(process.execPath, [script, '2', '30', '7'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([
+      new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on('exit', (code, signal) => resolve({ code, signal })),
+      ),
+      new Promise<'hung'>((resolve) => {
+        timer = setTimeout(() => resolve('hung'), 25_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (exit === 'hung') child.kill('SIGKILL');
+    expect(exit, stderr).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(stdout)).toEqual({ storms: 2, calls: 30, problems: 0, unsettled: 0 });
+  });
+});
