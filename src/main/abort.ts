@@ -73,5 +73,11 @@ export function isCancellation(error: unknown, reason: unknown, depth = 0): bool
   return error.cause !== undefined && isCancellation(error.cause, reason, depth + 1);
 }
 
+/**
+ * The reason given when poolcall stops one of its own timers: a constant, so
+ * that disarming a timer does not build a DOMException and its stack.
+ */
+export const DISARMED: unique symbol = Symbol('poolcall.disarmed');
+
 /** Does nothing; swallows a promise's late outcome. */
 export function noop(): void {}

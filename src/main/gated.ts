@@ -6,6 +6,7 @@
  * and the wrapper is itself a task handle (the scheduler still sees slots and
  * per-attempt timeouts through it).
  */
+import { DISARMED, noop } from './abort.js';
 import type { Clock } from './clock.js';
 import { effectiveSignal } from './context.js';
 import { TaskAbortedError } from './errors.js';
@@ -114,7 +115,7 @@ export class FifoGate {
         signal,
         onAbort: () => {
           this.#waiters = this.#waiters.filter((w) => w !== waiter);
-          if (this.#waiters.length === 0) this.#nap?.abort();
+          if (this.#waiters.length === 0) this.#nap?.abort(DISARMED);
           reject(signal?.reason);
         },
       };
@@ -145,5 +146,3 @@ export class FifoGate {
     }
   }
 }
-
-function noop(): void {}

@@ -5,7 +5,7 @@
  * alcall, bcall, imap) is cancelled with it; a running worker task is
  * terminated.
  */
-import { follow, invoke, untilAborted } from './abort.js';
+import { DISARMED, follow, invoke, noop, untilAborted } from './abort.js';
 import { type Clock, realClock } from './clock.js';
 import { currentSignal, runWithSignal } from './context.js';
 import { TaskAbortedError, TaskTimeoutError } from './errors.js';
@@ -145,13 +145,13 @@ export class CancelScope {
       throw error;
     } finally {
       this.#state = 'done';
-      this.#timer?.abort();
+      this.#timer?.abort(DISARMED);
       unlink();
     }
   }
 
   #arm(): void {
-    this.#timer?.abort();
+    this.#timer?.abort(DISARMED);
     this.#timer = undefined;
     if (this.#controller.signal.aborted || this.#deadline === Number.POSITIVE_INFINITY) return;
     const wait = this.#deadline - this.#clock.now();
@@ -161,10 +161,7 @@ export class CancelScope {
     }
     const timer = new AbortController();
     this.#timer = timer;
-    this.#clock.sleep(wait, timer.signal).then(
-      () => this.#expire(),
-      () => {},
-    );
+    this.#clock.sleep(wait, timer.signal).then(() => this.#expire(), noop);
   }
 
   #expire(): void {
