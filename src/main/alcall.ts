@@ -8,28 +8,45 @@ import { type ALCallOptions, type Callable, checkALCallOptions } from './params.
 import { inputItems, shapeOutput } from './shape.js';
 import { show } from './validate.js';
 
-/** An item's result before output shaping: its value, `retryDefault` or (with `returnExceptions`) its Error. */
+/** Whether boolean option `K` of options type `O` is on, off, or not known statically. */
+export type OptionFlag<O, K extends string> = K extends keyof O
+  ? O[K] extends true
+    ? 'on'
+    : O[K] extends false | undefined
+      ? 'off'
+      : 'maybe'
+  : 'off';
+
+/**
+ * An item's result before output shaping: its value, `retryDefault` (when the
+ * options may carry one) or, unless `returnExceptions` is known to be off,
+ * its Error.
+ */
 export type ItemValue<R, O> =
   | R
-  | (O extends { retryDefault: infer D } ? D : never)
-  | (O extends { returnExceptions: true } ? Error : never);
+  | ('retryDefault' extends keyof O ? O['retryDefault' & keyof O] : never)
+  | (OptionFlag<O, 'returnExceptions'> extends 'off' ? never : Error);
 
-/** An item's entry in the result, `[value, durationMs]` with `retryTiming`. */
-export type TimedValue<R, O> = O extends { retryTiming: true }
-  ? [ItemValue<R, O>, number]
-  : ItemValue<R, O>;
+/** An item's entry in the result: `[value, durationMs]` with `retryTiming`. */
+export type TimedValue<R, O> = {
+  off: ItemValue<R, O>;
+  on: [ItemValue<R, O>, number];
+  maybe: ItemValue<R, O> | [ItemValue<R, O>, number];
+}[OptionFlag<O, 'retryTiming'>];
 
 /**
  * The element type of alcall's result for a function returning `R` and
  * options `O`: with `retryDefault` it includes the default's type, with
  * `returnExceptions` `Error`, with `retryTiming` it is `[value, ms]`;
- * `dropna` removes `null`/`undefined`; `flatten` gives `unknown`.
+ * `dropna` removes `null`/`undefined`; `flatten` gives `unknown`. Options
+ * typed only as `ALCallOptions` give the widest of these.
  */
-export type ALCallResult<R, O> = O extends { flatten: true }
-  ? unknown
-  : O extends { dropna: true }
-    ? NonNullable<TimedValue<R, O>>
-    : TimedValue<R, O>;
+export type ALCallResult<R, O> =
+  OptionFlag<O, 'flatten'> extends 'off'
+    ? OptionFlag<O, 'dropna'> extends 'on'
+      ? NonNullable<TimedValue<R, O>>
+      : TimedValue<R, O>
+    : unknown;
 
 /**
  * Calls `fn` on every item of `input` and resolves the results in input

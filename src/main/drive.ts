@@ -71,7 +71,7 @@ export function runItems(
   const maxConcurrent = options.maxConcurrent ?? Number.POSITIVE_INFINITY;
   const target = targetOf(fn);
   const limit = target
-    ? () => Math.min(maxConcurrent, target.capacity(plan.chunkSize))
+    ? () => Math.min(maxConcurrent, Math.max(1, target.capacity(plan.chunkSize)))
     : maxConcurrent;
   const gate = new CallGate({ limit, period: options.throttlePeriod ?? 0, clock: plan.clock });
   const run = new Run(gate, controller, sink, options.onProgress, plan.clock, total);
