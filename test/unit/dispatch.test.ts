@@ -9,8 +9,14 @@ describe('Dispatcher', () => {
     const a = await d.acquire();
     const b = await d.acquire();
     const order: string[] = [];
-    const c = d.acquire().then((l) => (order.push('c'), l));
-    const e = d.acquire().then((l) => (order.push('e'), l));
+    const c = d.acquire().then((l) => {
+      order.push('c');
+      return l;
+    });
+    const e = d.acquire().then((l) => {
+      order.push('e');
+      return l;
+    });
     await Promise.resolve();
     expect(d.busy).toBe(2);
     expect(d.queued).toBe(2);
