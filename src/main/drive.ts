@@ -171,10 +171,7 @@ class Run {
         }
         this.#running++;
         const index = this.#read++;
-        engine
-          .run((step as IteratorResult<unknown>).value, index)
-          .then((result) => this.#settle(index, result))
-          .catch((error: unknown) => this.fail(error));
+        engine.run((step as IteratorResult<unknown>).value, index).then(this.#settle, this.#error);
       }
     } finally {
       if (this.#finished) await iterator.return?.();
@@ -184,7 +181,17 @@ class Run {
     if (this.#running === 0) this.#finish(true);
   }
 
-  #settle(index: number, result: ItemResult): void {
+  readonly #error = (error: unknown): void => this.fail(error);
+
+  readonly #settle = (result: ItemResult): void => {
+    try {
+      this.#settled(result);
+    } catch (error) {
+      this.fail(error);
+    }
+  };
+
+  #settled(result: ItemResult): void {
     this.#running--;
     if (this.#finished) return;
     if (!result.ok) {
@@ -193,7 +200,7 @@ class Run {
     }
     if (result.failed) this.#failed++;
     else this.#done++;
-    this.#sink.onResult(index, result.value);
+    this.#sink.onResult(result.index, result.value);
     this.#onProgress?.({
       done: this.#done,
       failed: this.#failed,

@@ -61,8 +61,13 @@ export function planOf(options: ALCallOptions): ItemPlan {
  * call's cancellation seen by the item.
  */
 export type ItemResult =
-  | { readonly ok: true; readonly value: unknown; readonly failed: boolean }
-  | { readonly ok: false; readonly error: unknown };
+  | {
+      readonly ok: true;
+      readonly index: number;
+      readonly value: unknown;
+      readonly failed: boolean;
+    }
+  | { readonly ok: false; readonly index: number; readonly error: unknown };
 
 /** Runs items through their attempts for one call. */
 export class ItemEngine {
@@ -122,10 +127,12 @@ export class ItemEngine {
         if (wait) await wait;
         if (signal.aborted) throw signal.reason;
         if (onStart && !this.#target) onStart();
-        const value = await this.#attempt(item, index, attempt, onStart);
+        const running = this.#attempt(item, index, attempt, onStart);
+        const value = isThenable(running) ? await running : running;
         this.#gate.release();
         return {
           ok: true,
+          index,
           value: plan.timing ? timed(value, started, clock) : value,
           failed: false,
         };
@@ -134,7 +141,7 @@ export class ItemEngine {
           this.#onFailure?.(e);
         }
         this.#gate.release();
-        if (signal.aborted) return { ok: false, error: signal.reason };
+        if (signal.aborted) return { ok: false, index, error: signal.reason };
         error = e;
       }
       if (attempt >= attempts) break;
@@ -142,12 +149,17 @@ export class ItemEngine {
         await clock.sleep(plan.retryDelay * plan.backoffFactor ** (attempt - 1), signal);
         await this.#gate.acquire(signal);
       } catch {
-        return { ok: false, error: signal.reason };
+        return { ok: false, index, error: signal.reason };
       }
     }
-    if (!plan.fallback && !plan.returnExceptions) return { ok: false, error };
+    if (!plan.fallback && !plan.returnExceptions) return { ok: false, index, error };
     const value = plan.fallback ? plan.fallback.value : error;
-    return { ok: true, value: plan.timing ? timed(value, started, clock) : value, failed: true };
+    return {
+      ok: true,
+      index,
+      value: plan.timing ? timed(value, started, clock) : value,
+      failed: true,
+    };
   }
 
   #attempt(
