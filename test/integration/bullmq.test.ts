@@ -7,7 +7,15 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { Queue } from 'bullmq';
-import { alcall, CancelScope, isPoolcallError, TaskTimeoutError } from 'poolcall';
+import {
+  alcall,
+  bcall,
+  CancelScope,
+  imap,
+  isPoolcallError,
+  maxConcurrent,
+  TaskTimeoutError,
+} from 'poolcall';
 import { connectQueue, type RemoteQueue } from 'poolcall/bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Machine, type MachineMessage } from '../bullmq/machines.js';
@@ -63,6 +71,37 @@ describe('poolcall/bullmq', () => {
     ]);
     await until(27, (m) => m.type === 'completed');
     expect(messages((m) => m.type === 'completed').length).toBe(27);
+  });
+
+  it('works with imap, bcall and maxConcurrent, and carries kwargs and progress', async () => {
+    const streamed: number[] = [];
+    for await (const r of imap([1, 2, 3, 4], remote.task('inc'), { maxConcurrent: 2 })) {
+      streamed.push(r as number);
+    }
+    expect(streamed).toEqual([2, 3, 4, 5]);
+
+    const batches: unknown[][] = [];
+    for await (const batch of bcall([1, 2, 3], remote.task('inc'), { batchSize: 2 })) {
+      batches.push(batch);
+    }
+    expect(batches).toEqual([[2, 3], [4]]);
+
+    const one = maxConcurrent(1)(remote.task('inc'));
+    expect(await alcall([5, 6], one)).toEqual([6, 7]);
+
+    const progress: [number, unknown][] = [];
+    const out = await alcall([1, 2], remote.task('withCtx'), {
+      kwargs: { add: 10 },
+      onTaskProgress: (index, value) => progress.push([index, value]),
+    });
+    expect(out).toEqual([
+      { x: 11, index: 0, attempt: 1 },
+      { x: 12, index: 1, attempt: 1 },
+    ]);
+    expect(progress.sort()).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
   });
 
   it('retries as BullMQ attempts with backoff kept in Redis, and rebuilds the task error', async () => {

@@ -60,8 +60,12 @@ export interface Server extends AsyncDisposable {
   readonly worker: Worker<RemoteJobData, RemoteJobResult>;
   /** The concurrency in use. */
   readonly concurrency: number;
-  /** Stops taking jobs, lets running jobs finish, closes the Redis connections. The pool stays open. */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs, lets running jobs finish, closes the Redis connections.
+   * With `force`, does not wait: running jobs are left to BullMQ's stalled-job
+   * recovery (another machine runs them again). The pool stays open either way.
+   */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 const CANCEL_MEMORY_MS = 10 * 60_000;
@@ -111,6 +115,7 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
     }
     const attempt = job.attemptsMade + 1;
     const done = data.done ?? [];
+    const reports = new Set<Promise<unknown>>();
     const outcomes = await Promise.all(
       data.items.map(async (item, position): Promise<RemoteOutcome> => {
         const prior = done[position];
@@ -123,7 +128,9 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
             kwargs: data.kwargs,
             signal,
             timeout: data.timeout,
-            onProgress: data.progress ? (_, value) => report(job, position, value) : undefined,
+            onProgress: data.progress
+              ? (_, value) => track(reports, report(job, position, value))
+              : undefined,
           });
           return { ok: true, value };
         } catch (error) {
@@ -131,6 +138,11 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
         }
       }),
     );
+    if (data.progress) {
+      // Progress travels on its own port: let late reports arrive, then reach Redis before the result.
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.allSettled([...reports]);
+    }
     if (signal?.aborted) {
       throw new UnrecoverableError(`The job was cancelled: ${String(signal.reason ?? 'cancel')}`);
     }
@@ -181,19 +193,24 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
   }
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
+  const close = (closeOptions: { force?: boolean } = {}): Promise<void> => {
     closing ??= (async () => {
-      await worker.close();
+      await worker.close(closeOptions.force ?? false);
       await relay.close();
     })();
     return closing;
   };
-  return { worker, concurrency, close, [Symbol.asyncDispose]: close };
+  return { worker, concurrency, close, [Symbol.asyncDispose]: () => close() };
 }
 
-function report(job: Job, position: number, value: unknown): void {
+function report(job: Job, position: number, value: unknown): Promise<unknown> {
   const progress: RemoteProgress = { position, value };
-  job.updateProgress(progress as object).catch(() => {});
+  return job.updateProgress(progress as object).catch(() => {});
+}
+
+function track(reports: Set<Promise<unknown>>, p: Promise<unknown>): void {
+  reports.add(p);
+  p.then(() => reports.delete(p));
 }
 
 /** The error a job fails with: readable in BullMQ dashboards; the producer reads the exact outcomes from the job. */
