@@ -25,7 +25,7 @@ interface Workload {
 function workloads(): Workload[] {
   for (let i = 0; i < 20; i++) ops.spin(100_000);
   return [
-    { label: 'tiny x + 1', op: 'inc', item: 1, count: 4_000 },
+    { label: 'tiny x + 1', op: 'inc', item: 1, count: 2_000 },
     { label: '~0.1 ms CPU', op: 'spin', item: calibrateSpin(ops.spin, 0.1), count: 2_000 },
     { label: '~2 ms CPU', op: 'spin', item: calibrateSpin(ops.spin, 2), count: 160 },
   ];

@@ -21,7 +21,6 @@ interface Figures {
   readonly healthP99: number;
   readonly healthP50: number;
   readonly fibPerSec: number;
-  readonly fibOk: number;
   readonly fibNon2xx: number;
 }
 
@@ -71,7 +70,6 @@ async function loadOnce(mode: Mode): Promise<Figures> {
       healthP99: health.latency.p99,
       healthP50: health.latency.p50,
       fibPerSec: load.requests.average,
-      fibOk: load['2xx'],
       fibNon2xx: load.non2xx,
     };
   } finally {
