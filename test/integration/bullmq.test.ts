@@ -158,6 +158,16 @@ describe('poolcall/bullmq', () => {
       returnExceptions: true,
     });
     expect(errors.map((e) => (e as Error).message)).toEqual(['a', 'b']);
+
+    // 'auto' sends one item per job until a machine reported item run times, then packs tiny tasks.
+    const isInc = (m: MachineMessage) => m.type === 'active' && m.name === 'inc';
+    expect(await alcall([0], remote.task('inc'), { chunkSize: 'auto' })).toEqual([1]);
+    const before = messages(isInc).length;
+    const items = Array.from({ length: 40 }, (_, i) => i);
+    expect(await alcall(items, remote.task('inc'), { chunkSize: 'auto' })).toEqual(
+      items.map((i) => i + 1),
+    );
+    expect(messages(isInc).length - before).toBeLessThan(10); // 40 jobs without packing
   });
 
   it('cancelling a call removes its waiting jobs and stops its running ones, which are not retried', async () => {

@@ -28,8 +28,8 @@ interface Call {
 export interface JobBuilderOptions {
   /** Job ids are this prefix and a counter. */
   readonly idPrefix: string;
-  /** Items per job for `chunkSize: 'auto'`. */
-  readonly autoChunkSize: number;
+  /** Items per job for `chunkSize: 'auto'`, now. */
+  readonly autoChunkSize: () => number;
   /** Receives the jobs packed in one turn of the event loop, to add to the queue. */
   readonly onFlush: (jobs: readonly PendingJob[]) => void;
   /** A job already handed to `onFlush` whose calls were all cancelled. */
@@ -205,7 +205,7 @@ export class JobBuilder {
 
   /** Items per job for a `chunkSize` option. */
   chunkOf(chunkSize: number | 'auto' | undefined): number {
-    if (chunkSize === 'auto') return this.#options.autoChunkSize;
+    if (chunkSize === 'auto') return this.#options.autoChunkSize();
     return chunkSize !== undefined && chunkSize >= 1 ? Math.floor(chunkSize) : 1;
   }
 

@@ -43,6 +43,8 @@ export interface RemoteJobData {
 /** The return value of a job that completed. */
 export interface RemoteJobResult {
   readonly outcomes: readonly RemoteOutcome[];
+  /** The shortest run time of an item of this attempt, ms (what `chunkSize: 'auto'` sizes from). */
+  readonly runMs?: number;
 }
 
 /** One item's outcome. */

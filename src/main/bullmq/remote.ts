@@ -36,8 +36,13 @@ export interface ConnectQueueOptions {
    * its `capacity` is this many jobs times the chunk size. @default 64
    */
   maxInFlight?: number;
-  /** Items per job for `chunkSize: 'auto'`. @default 16 */
-  autoChunkSize?: number;
+  /**
+   * What one job costs beyond its items' run time, ms (Redis round trips on
+   * both sides). `chunkSize: 'auto'` packs enough items per job to keep this
+   * under 5% of the job's run time, from item run times the machines report
+   * (one item per job until the first report; at most 256). @default 2
+   */
+  jobOverhead?: number;
   /** How many jobs that failed for good Redis keeps for inspection (BullMQ `removeOnFail`). @default 1000 */
   keepFailed?: number;
   /** Receives connection errors of the BullMQ queue and event stream. @default process.emitWarning */
@@ -72,6 +77,7 @@ interface Backend {
 }
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
+const MAX_AUTO_CHUNK = 256;
 const SINGLE_ATTEMPT: RetryPolicy = { attempts: 1, delay: 0, backoffFactor: 1 };
 
 class RemoteQueueImpl<M> implements RemoteQueue<M> {
@@ -84,6 +90,8 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
   readonly #background = new Set<Promise<unknown>>();
   readonly #cancels = new Map<string, string>();
   #cancelScheduled = false;
+  /** Moving average of the item run times the machines report, ms. */
+  #runMs: number | undefined;
   #backend: Promise<Backend> | undefined;
   #relay: Promise<Relay> | undefined;
   #closing: Promise<void> | undefined;
@@ -96,7 +104,7 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
       options.onError ?? ((error: Error) => process.emitWarning(error, 'PoolcallBullmqWarning'));
     this.#builder = new JobBuilder({
       idPrefix: `pc-${randomUUID().slice(0, 8)}-`,
-      autoChunkSize: options.autoChunkSize ?? 16,
+      autoChunkSize: () => this.#autoChunk(),
       onFlush: (jobs) => this.#track(this.#add(jobs)),
       onEmpty: (job) => this.#cancel(job, 'every call of the job was cancelled'),
       onSettled: () => this.#checkIdle(),
@@ -169,6 +177,7 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
       const result = (
         typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue
       ) as RemoteJobResult;
+      if (typeof result.runMs === 'number') this.#measured(result.runMs);
       this.#finish(job, result.outcomes);
     });
     events.on('failed', ({ jobId, failedReason }) => {
@@ -183,6 +192,17 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
     });
     await events.waitUntilReady();
     return { queue, events };
+  }
+
+  #measured(runMs: number): void {
+    this.#runMs = this.#runMs === undefined ? runMs : this.#runMs * 0.8 + runMs * 0.2;
+  }
+
+  #autoChunk(): number {
+    if (this.#runMs === undefined) return 1;
+    const overhead = this.#options.jobOverhead ?? 2;
+    const chunk = Math.ceil(overhead / (0.05 * Math.max(this.#runMs, 0.001)));
+    return Math.max(1, Math.min(MAX_AUTO_CHUNK, chunk));
   }
 
   async #add(jobs: readonly PendingJob[]): Promise<void> {
@@ -355,6 +375,12 @@ export function connectQueue<M = Record<string, (item: unknown) => unknown>>(
   if (typeof options.queue !== 'string' || options.queue.length === 0) {
     throw new TypeError(
       `connectQueue: queue must be a non-empty string, received ${String(options.queue)}`,
+    );
+  }
+  const overhead = options.jobOverhead;
+  if (overhead !== undefined && !(Number.isFinite(overhead) && overhead >= 0)) {
+    throw new RangeError(
+      `connectQueue: jobOverhead must be a finite number >= 0, received ${overhead}`,
     );
   }
   const max = options.maxInFlight;

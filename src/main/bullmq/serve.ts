@@ -116,10 +116,12 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
     const attempt = job.attemptsMade + 1;
     const done = data.done ?? [];
     const reports = new Set<Promise<unknown>>();
+    let runMs = Number.POSITIVE_INFINITY;
     const outcomes = await Promise.all(
       data.items.map(async (item, position): Promise<RemoteOutcome> => {
         const prior = done[position];
         if (prior?.ok) return prior;
+        const started = performance.now();
         try {
           const value = await pool.attempt(job.name, {
             item,
@@ -132,6 +134,7 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
               ? (_, value) => track(reports, report(job, position, value))
               : undefined,
           });
+          runMs = Math.min(runMs, performance.now() - started);
           return { ok: true, value };
         } catch (error) {
           return { ok: false, error: toRemoteError(error) };
@@ -147,7 +150,11 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
       throw new UnrecoverableError(`The job was cancelled: ${String(signal.reason ?? 'cancel')}`);
     }
     const failures = outcomes.filter((o) => !o.ok);
-    if (failures.length === 0) return { outcomes };
+    if (failures.length === 0) {
+      return Number.isFinite(runMs)
+        ? { outcomes, runMs: Math.round(runMs * 1000) / 1000 }
+        : { outcomes };
+    }
     const last = attempt >= (job.opts.attempts ?? 1);
     await job.updateData(
       last ? { ...data, outcomes } : { ...data, done: outcomes.map((o) => (o.ok ? o : null)) },
