@@ -21,7 +21,7 @@ import { idle } from './settle.js';
 
 type Tasks = typeof import('../fixtures/chaos-tasks.js');
 
-const N = 3000;
+const N = 2000;
 const TIMEOUT = 1000;
 
 describe('chaos: every item ends exactly as planned', () => {
