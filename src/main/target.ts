@@ -40,7 +40,11 @@ export interface RetryPolicy {
 export interface TaskTarget {
   /** The task's exported name. */
   readonly name: string;
-  /** How many attempts can usefully be in flight at once (slots x chunk). */
+  /**
+   * How many attempts can usefully be in flight at once (slots x chunk). For
+   * `'auto'` it grows as the chunk size is learnt: read it again before
+   * starting more attempts rather than once per call.
+   */
   capacity(chunkSize?: number | 'auto'): number;
   /**
    * When true, the scheduler calls `run` once per item with `retry` set and

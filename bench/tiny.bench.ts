@@ -1,0 +1,192 @@
+/**
+ * Tiny tasks: where per-item messaging cannot keep up. `x + 1` over many
+ * items through poolcall with `chunkSize: 'auto'` (alcall and imap), raw
+ * piscina with one message per item, and bare `postMessage` to two workers
+ * in chunks of 1,024 (the ceiling: no scheduler at all); then ~0.1 ms CPU
+ * tasks through poolcall chunked, raw piscina and the serial main thread.
+ * Items/s and ratios within each round.
+ *
+ * `node --import tsx bench/tiny.bench.ts [--rounds N]` (after `npm run build`).
+ */
+import { Worker } from 'node:worker_threads';
+import { alcall, createPool, imap } from 'poolcall';
+import * as ops from './fixtures/ops.js';
+import { opsUrl, piscinaRunner, serialRunner, THREADS, warm } from './lib/peers.js';
+import { runAlone, type SuiteOptions, type SuiteResult, target } from './lib/report.js';
+import { batchRate, calibrateSpin, num, rotate, show, spread } from './lib/stats.js';
+
+const TINY_ITEMS = 200_000;
+const SPIN_ITEMS = 4_000;
+const SPIN_MS = 0.1;
+const BARE_CHUNK = 1024;
+
+interface Contender {
+  readonly name: string;
+  readonly batch: (items: readonly number[]) => Promise<unknown>;
+}
+
+/** Two workers fed chunks of `x + 1` by postMessage, two chunks in flight per worker. */
+function bareChunks(): { contender: Contender; close: () => Promise<unknown> } {
+  const source = `
+    const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', (items) => {
+      const out = [];
+      for (const x of items) out.push(x + 1);
+      parentPort.postMessage(out);
+    });`;
+  const workers = Array.from({ length: THREADS }, () => new Worker(source, { eval: true }));
+  const batch = (items: readonly number[]) =>
+    new Promise<unknown[]>((resolve) => {
+      const out: unknown[] = new Array(items.length);
+      let sent = 0;
+      let received = 0;
+      for (const w of workers) {
+        const offsets: number[] = [];
+        const send = () => {
+          if (sent >= items.length) return;
+          offsets.push(sent);
+          w.postMessage(items.slice(sent, sent + BARE_CHUNK));
+          sent += BARE_CHUNK;
+        };
+        const onMessage = (values: unknown[]) => {
+          const at = offsets.shift()!;
+          for (let i = 0; i < values.length; i++) out[at + i] = values[i];
+          received += values.length;
+          if (received >= items.length) {
+            for (const v of workers) v.removeAllListeners('message');
+            resolve(out);
+          } else send();
+        };
+        w.on('message', onMessage);
+        send();
+        send();
+      }
+    });
+  return {
+    contender: { name: `bare postMessage (chunks of ${BARE_CHUNK})`, batch },
+    close: () => Promise.all(workers.map((w) => w.terminate())),
+  };
+}
+
+async function measure(
+  contenders: readonly Contender[],
+  items: readonly number[],
+  rounds: number,
+): Promise<Record<string, number>[]> {
+  const out: Record<string, number>[] = [];
+  for (let k = 0; k < rounds; k++) {
+    const rate: Record<string, number> = {};
+    for (const c of rotate(contenders, k))
+      rate[c.name] = await batchRate(() => c.batch(items), items.length, 3);
+    out.push(rate);
+  }
+  return out;
+}
+
+/** Tiny tasks and ~0.1 ms tasks, chunked vs per-item vs bare vs serial. */
+export async function tinySuite(options: SuiteOptions): Promise<SuiteResult> {
+  const pool = createPool<typeof ops>(opsUrl, { maxThreads: THREADS });
+  const inc = pool.task('inc');
+  const spin = pool.task('spin');
+  const piscina = piscinaRunner();
+  const serial = serialRunner();
+  const bare = bareChunks();
+  try {
+    await warm(piscina, 'inc', 1);
+    const viaAlcall: Contender = {
+      name: "poolcall alcall (chunkSize 'auto')",
+      batch: (items) => alcall(items, inc, { chunkSize: 'auto' }),
+    };
+    const viaImap: Contender = {
+      name: "poolcall imap (chunkSize 'auto')",
+      batch: async (items) => {
+        let n = 0;
+        for await (const _ of imap(items, inc, { chunkSize: 'auto' })) n++;
+        return n;
+      },
+    };
+    const perItem: Contender = {
+      name: 'piscina (one message per item)',
+      batch: (items) => piscina.runMany('inc', items),
+    };
+    const tiny = Array.from({ length: TINY_ITEMS }, (_, i) => i);
+    await alcall(tiny.slice(0, 20_000), inc, { chunkSize: 'auto' });
+    const tinyRounds = await measure(
+      [viaAlcall, viaImap, perItem, bare.contender],
+      tiny,
+      options.rounds,
+    );
+
+    const n = calibrateSpin(ops.spin, SPIN_MS);
+    const spinItems = Array.from({ length: SPIN_ITEMS }, () => n);
+    const chunked: Contender = {
+      name: "poolcall alcall (chunkSize 'auto')",
+      batch: (items) => alcall(items, spin, { chunkSize: 'auto' }),
+    };
+    const spinPiscina: Contender = {
+      name: 'piscina (one message per item)',
+      batch: (items) => piscina.runMany('spin', items),
+    };
+    const spinSerial: Contender = {
+      name: serial.name,
+      batch: (items) => serial.runMany('spin', items),
+    };
+    await alcall(spinItems.slice(0, 500), spin, { chunkSize: 'auto' });
+    const spinRounds = await measure([chunked, spinPiscina, spinSerial], spinItems, options.rounds);
+
+    const rate = (rounds: Record<string, number>[], name: string) =>
+      spread(rounds.map((f) => f[name]!));
+    const ratio = (rounds: Record<string, number>[], a: string, b: string) =>
+      spread(rounds.map((f) => f[a]! / f[b]!));
+    const bareName = bare.contender.name;
+    const tinyRows = [viaAlcall, viaImap, perItem, bare.contender].map((c) => [
+      c.name,
+      show(rate(tinyRounds, c.name)),
+      show(ratio(tinyRounds, c.name, perItem.name), '×'),
+      show(ratio(tinyRounds, c.name, bareName), '×'),
+    ]);
+    const spinRows = [chunked, spinPiscina, spinSerial].map((c) => [
+      c.name,
+      show(rate(spinRounds, c.name)),
+      show(ratio(spinRounds, c.name, spinSerial.name), '×'),
+    ]);
+    const alcallRate = rate(tinyRounds, viaAlcall.name);
+    const vsSerial = ratio(spinRounds, chunked.name, spinSerial.name);
+    return {
+      tables: [
+        {
+          title: 'Tiny tasks (`x + 1`)',
+          intro: `${num(TINY_ITEMS)} items, ${THREADS} threads. Items/s, median (min–max) over ${options.rounds} rounds; ratios within each round. The machine may be shared: read the ratios.`,
+          headers: ['', 'items/s', 'vs piscina per item', 'vs bare chunks'],
+          rows: tinyRows,
+        },
+        {
+          title: `~${SPIN_MS} ms CPU tasks`,
+          intro: `${num(SPIN_ITEMS)} calls of \`spin(${num(n)})\`, ${THREADS} threads.`,
+          headers: ['', 'items/s', 'vs serial'],
+          rows: spinRows,
+        },
+      ],
+      targets: [
+        target(
+          'tiny items through alcall, chunkSize auto',
+          '≥ 1,000,000 items/s',
+          alcallRate,
+          show(alcallRate),
+          (m) => m >= 1_000_000,
+        ),
+        target(
+          `~${SPIN_MS} ms tasks chunked vs serial`,
+          '≥ 1.85×',
+          vsSerial,
+          show(vsSerial, '×'),
+          (m) => m >= 1.85,
+        ),
+      ],
+    };
+  } finally {
+    await Promise.all([pool.close(), piscina.close(), serial.close(), bare.close()]);
+  }
+}
+
+await runAlone(import.meta.url, tinySuite);
