@@ -14,7 +14,6 @@ const connection = {
 };
 const count = Number(process.env.COUNT ?? 2000);
 const ms = Number(process.env.TASK_MS ?? 2);
-const chunkSize = Number(process.env.CHUNK_SIZE ?? 16);
 const items = Array.from({ length: count }, () => ms);
 
 /** @type {import('poolcall/bullmq').RemoteQueue<typeof import('./tasks.js')>} */
@@ -25,7 +24,7 @@ console.log(
   await alcall([25, 26, 27], remote.task('fib'), { numRetries: 2 }),
 );
 
-for (const chunk of [1, chunkSize]) {
+for (const chunk of /** @type {const} */ ([1, 16, 'auto'])) {
   const start = performance.now();
   await alcall(items, remote.task('spin'), { chunkSize: chunk, numRetries: 1, retryTimeout: 1000 });
   const s = (performance.now() - start) / 1000;
@@ -38,7 +37,7 @@ await remote.close();
 const pool = createPool(new URL('./tasks.js', import.meta.url), {
   maxThreads: Number(process.env.THREADS ?? 2),
 });
-for (const chunk of [1, chunkSize]) {
+for (const chunk of /** @type {const} */ ([1, 16, 'auto'])) {
   const start = performance.now();
   await alcall(items, pool.task('spin'), { chunkSize: chunk, numRetries: 1, retryTimeout: 1000 });
   const s = (performance.now() - start) / 1000;
