@@ -15,11 +15,13 @@ import { peersSuite } from './peers.bench.js';
 import { poolSuite } from './pool.bench.js';
 import { serverSuite } from './server.bench.js';
 import { timeoutSuite } from './timeout.bench.js';
+import { tinySuite } from './tiny.bench.js';
 
 const SUITES: Record<string, (o: SuiteOptions) => Promise<SuiteResult>> = {
   pool: poolSuite,
   peers: peersSuite,
   alcall: alcallSuite,
+  tiny: tinySuite,
   timeout: timeoutSuite,
   load: loadSuite,
   server: serverSuite,
