@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isPoolcallError } from 'poolcall';
-import { connectQueue } from 'poolcall/bullmq';
+import { connectQueue, serve } from 'poolcall/bullmq';
 import { describe, expect, it } from 'vitest';
 import { loadBullmq, loadPeer } from '../../src/main/bullmq/peer.js';
 
@@ -53,6 +53,17 @@ describe('poolcall/bullmq peers', () => {
   it('other import failures are not reported as a missing peer', async () => {
     const boom = new SyntaxError('Unexpected token');
     await expect(loadPeer('x', () => Promise.reject(boom))).rejects.toBe(boom);
+  });
+
+  it('serve rejects bad options before connecting', async () => {
+    const pool = { dispatcher: { slots: 2 }, attempt: async () => undefined };
+    await expect(serve(pool, { queue: '', connection: {} })).rejects.toThrow(TypeError);
+    await expect(serve(pool, { queue: 'q', connection: {}, concurrency: 0 })).rejects.toThrow(
+      /concurrency.*0/,
+    );
+    await expect(serve(pool, { queue: 'q', connection: {}, lockDuration: -1 })).rejects.toThrow(
+      RangeError,
+    );
   });
 
   it('connectQueue checks its options at once', () => {

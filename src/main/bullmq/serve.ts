@@ -84,6 +84,7 @@ const CANCEL_MEMORY_MS = 10 * 60_000;
  * ```
  */
 export async function serve(pool: ServablePool, options: ServeOptions): Promise<Server> {
+  checkServeOptions(options);
   const { Worker, Queue, Relay, UnrecoverableError } = await loadBullmq();
   const slots = pool.dispatcher.slots;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? slots, slots));
@@ -226,4 +227,32 @@ function jobError(first: RemoteError, failed: number): Error {
   const error = new Error(`${first.name}: ${first.message}${more}`);
   if (first.stack !== undefined) error.stack = first.stack;
   return error;
+}
+
+function checkServeOptions(options: ServeOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`serve: options must be an object, received ${String(options)}`);
+  }
+  if (typeof options.queue !== 'string' || options.queue.length === 0) {
+    throw new TypeError(
+      `serve: queue must be a non-empty string, received ${String(options.queue)}`,
+    );
+  }
+  for (const key of ['concurrency', 'globalConcurrency', 'maxStalledCount'] as const) {
+    const value = options[key];
+    if (
+      value !== undefined &&
+      (!Number.isInteger(value) || value < (key === 'maxStalledCount' ? 0 : 1))
+    ) {
+      throw new RangeError(
+        `serve: ${key} must be an integer >= ${key === 'maxStalledCount' ? 0 : 1}, received ${value}`,
+      );
+    }
+  }
+  for (const key of ['lockDuration', 'stalledInterval'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+      throw new RangeError(`serve: ${key} must be a finite number > 0, received ${value}`);
+    }
+  }
 }
