@@ -5,14 +5,16 @@
 import fs from 'node:fs';
 
 const lock = JSON.parse(fs.readFileSync('package-lock.json', 'utf8'));
-const platform = /(darwin|linux|win32|android|freebsd|openbsd|sunos|aix)-(x64|arm64|arm|ia32|ppc64|s390x|riscv64|loong64)(?:-(musl|gnu|gnueabihf|msvc))?/;
+const platform =
+  /(darwin|linux|win32|android|freebsd|openbsd|sunos|aix)-(x64|arm64|arm|ia32|ppc64|s390x|riscv64|loong64)(?:-(musl|gnu|gnueabihf|msvc))?/;
 let added = 0;
 for (const [key, pkg] of Object.entries(lock.packages)) {
   for (const [name, version] of Object.entries(pkg.optionalDependencies ?? {})) {
     const match = platform.exec(name);
     if (!match) continue;
     const base = key === '' ? '' : `${key}/`;
-    if (lock.packages[`${base}node_modules/${name}`] || lock.packages[`node_modules/${name}`]) continue;
+    if (lock.packages[`${base}node_modules/${name}`] || lock.packages[`node_modules/${name}`])
+      continue;
     const [, os, cpu, libc] = match;
     lock.packages[`node_modules/${name}`] = {
       version: version.replace(/^[\^~]/, ''),
