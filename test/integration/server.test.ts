@@ -54,7 +54,7 @@ describe('examples/server', () => {
   });
 
   it('answers 503 with Retry-After when the queue bound is exceeded, while /health stays up', async () => {
-    server = await startServer({ port: 0, threads: 1, maxQueue: 1, timeout: 30_000 });
+    server = await startServer({ port: 0, threads: 1, maxQueue: 1, timeout: 10_000 });
     const pool = server.pool!;
     const running = get(`${server.url}/fib?n=50`);
     await expect.poll(() => pool.stats().busy).toBe(1);
