@@ -1,4 +1,4 @@
-import { createPool, isPoolcallError, TaskAbortedError, TaskTimeoutError } from 'poolcall';
+import { alcall, createPool, isPoolcallError, TaskAbortedError, TaskTimeoutError } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
 import { targetOf } from '../../dist/main/target.js';
 import { fixtures, handshake } from '../helpers.js';
@@ -168,5 +168,28 @@ describe('chunkSize at the pool level', () => {
       isPoolcallError((settled[1] as PromiseRejectedResult).reason, 'ERR_WORKER_CRASHED'),
     ).toBe(true);
     expect(count()[1]).toBe(1);
+  });
+
+  it('keeps per-item semantics through alcall: order, retries, attempts, defaults', async () => {
+    const { runs, count } = counters(8);
+    const items = [0, 1, 2, 3, 4, 5, 6, 7];
+    const out = (await alcall(items, pool.task('probe'), {
+      chunkSize: 4,
+      numRetries: 1,
+      retryTimeout: 300,
+      kwargs: { runs, hang: 5, hangOnce: true },
+    })) as Seen[];
+    expect(out.map((s) => s.x)).toEqual(items);
+    expect(out.map((s) => s.index)).toEqual(items);
+    expect(out.map((s) => s.attempt)).toEqual([1, 1, 1, 1, 1, 2, 1, 1]);
+    expect(count()).toEqual([1, 1, 1, 1, 1, 2, 1, 1]);
+
+    const fallback = await alcall([0, 1, 2], pool.task('probe'), {
+      chunkSize: 3,
+      retryTimeout: 200,
+      retryDefault: null,
+      kwargs: { hang: 1 },
+    });
+    expect(fallback.map((s) => (s as Seen | null)?.x ?? null)).toEqual([0, null, 2]);
   });
 });
