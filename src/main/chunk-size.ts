@@ -33,9 +33,14 @@ export class AutoSize {
     return this.#size;
   }
 
-  /** Attempts worth keeping in flight per slot: one chunk running and one ready. */
+  /**
+   * Attempts worth keeping in flight per slot: one chunk running and one
+   * ready. At the largest size the items are so small that the main thread,
+   * not the workers, sets the pace: one chunk per slot then, as a second one
+   * would only add live objects for the garbage collector to copy.
+   */
   get window(): number {
-    return Math.max(2, 2 * this.#size);
+    return this.#size >= AUTO_MAX ? AUTO_MAX : Math.max(2, 2 * this.#size);
   }
 
   /** Records that a chunk of `items` items ran for `ms` in the worker. */

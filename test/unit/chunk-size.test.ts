@@ -26,10 +26,17 @@ describe("chunkSize: 'auto'", () => {
     const tiny = new AutoSize();
     tiny.observe(0, 1000);
     expect(tiny.size).toBe(AUTO_MAX);
-    expect(tiny.window).toBe(2 * AUTO_MAX);
+    expect(tiny.window).toBe(AUTO_MAX);
     const slow = new AutoSize();
     slow.observe(500, 5);
     expect(slow.size).toBe(AUTO_MIN);
+  });
+
+  it('keeps two chunks per slot in flight below the largest size', () => {
+    const s = new AutoSize();
+    s.observe(1, 100);
+    expect(s.size).toBeLessThan(AUTO_MAX);
+    expect(s.window).toBe(2 * s.size);
   });
 
   it('follows a change of item cost, smoothing over chunks', () => {
