@@ -244,6 +244,10 @@ export class Chunker {
       const e = group.front.length > 0 ? group.front.shift() : group.queue[group.head++];
       if (!e) break;
       if (e.done) continue;
+      if (e.signal?.aborted) {
+        this.#fail(e, new TaskAbortedError(e.signal.reason));
+        continue;
+      }
       if (e.solo && out.length > 0) {
         group.front.unshift(e);
         break;
@@ -473,6 +477,9 @@ export class Chunker {
         return;
       }
       group.front = again.concat(group.front);
+      for (const e of again) {
+        if (e.signal && !group.watched.has(e.signal)) this.#watch(group, e.signal);
+      }
     }
   }
 
