@@ -4,46 +4,14 @@
  * promise, so per-item semantics do not change; per-item deadlines are kept
  * through a clock buffer shared with the worker (see chunk-state.ts).
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import type { Piscina } from 'piscina';
-import type { ItemOutcome, ItemReport, TaskRequest, TaskResponse } from '../worker/protocol.js';
+import { type ChunkEntry, type ChunkHost, ChunkRun, type ChunkSettler } from './chunk-run.js';
 import { AutoSize } from './chunk-size.js';
-import { clockBytes, ItemState, STATES_OFFSET } from './chunk-state.js';
 import { currentSignal } from './context.js';
-import type { Dispatcher, Lease } from './dispatch.js';
-import { isPoolcallError, TaskAbortedError, TaskTimeoutError } from './errors.js';
-import { failureOf, piscinaFailure } from './outcome.js';
+import type { Lease } from './dispatch.js';
+import { TaskAbortedError } from './errors.js';
 import type { AttemptRequest } from './target.js';
-import { collectTransfers } from './transfer.js';
 
-/** What the chunker needs from its pool. */
-export interface ChunkHost {
-  readonly piscina: Piscina;
-  readonly dispatcher: Dispatcher;
-  /** The task module's URL, for error messages. */
-  readonly module: string;
-  /** Controllers of running work, aborted by a forced close. */
-  readonly running: Set<{ abort(reason?: unknown): void }>;
-  /** Counts a worker terminated by a timeout or a cancel. */
-  onTerminated(): void;
-  /** A comlink endpoint for `ctx.progress` reports. */
-  progressPort(onProgress: (index: number, value: unknown) => void): {
-    remote: MessagePort;
-    /** Call when the message is settled; `delivered: false` ends the channel (the worker never took it). */
-    done(delivered: boolean): void;
-  };
-}
-
-interface Entry {
-  readonly request: AttemptRequest;
-  readonly signal: AbortSignal | undefined;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  done: boolean;
-  started: boolean;
-  /** Travels alone (set after a chunk failed to clone). */
-  solo: boolean;
-}
+export type { ChunkHost } from './chunk-run.js';
 
 interface Group {
   readonly key: string;
@@ -52,8 +20,8 @@ interface Group {
   readonly kwargs: unknown;
   readonly onProgress: AttemptRequest['onProgress'];
   /** Entries to run again first (chunk-mates of a terminated chunk). */
-  front: Entry[];
-  queue: Entry[];
+  front: ChunkEntry[];
+  queue: ChunkEntry[];
   head: number;
   scheduled: boolean;
   deferred: boolean;
@@ -61,9 +29,6 @@ interface Group {
   inFlight: number;
   readonly watched: Map<AbortSignal, () => void>;
 }
-
-/** Why a running chunk was stopped. */
-type Stop = { kind: 'timeout' | 'cancel' } | { kind: 'closed'; error: unknown };
 
 /** Packs attempts into chunks and runs them, one chunk per slot. */
 export class Chunker {
@@ -184,7 +149,7 @@ export class Chunker {
   #watch(group: Group, signal: AbortSignal): void {
     const onAbort = () => {
       const error = new TaskAbortedError(signal.reason);
-      const keep = (e: Entry) => {
+      const keep = (e: ChunkEntry) => {
         if (e.signal !== signal) return true;
         this.#fail(e, error);
         return false;
@@ -238,8 +203,8 @@ export class Chunker {
   }
 
   /** Takes up to `n` live entries, requeued ones first; a solo entry travels alone. */
-  #take(group: Group, n: number): Entry[] {
-    const out: Entry[] = [];
+  #take(group: Group, n: number): ChunkEntry[] {
+    const out: ChunkEntry[] = [];
     while (out.length < n) {
       const e = group.front.length > 0 ? group.front.shift() : group.queue[group.head++];
       if (!e) break;
@@ -289,208 +254,43 @@ export class Chunker {
       return;
     }
     group.inFlight++;
-    void this.#run(group, entries).then((ok) => {
+    const run = new ChunkRun(this.#host, group, this.#settler);
+    void run.run(entries).then((outcome) => {
       group.inFlight--;
-      lease.release(ok ? 'ok' : 'failed');
+      if (outcome.ms !== undefined) this.#sizer(group.name).observe(outcome.ms, entries.length);
+      this.#again(group, outcome.again);
+      lease.release(outcome.answered ? 'ok' : 'failed');
       if (this.#queued(group) > 0) this.#flush(group, false);
       else this.#forget(group);
     });
   }
 
-  /** Runs one chunk; returns whether the worker answered (false: it was terminated or failed). */
-  async #run(group: Group, entries: Entry[]): Promise<boolean> {
-    const host = this.#host;
-    const n = entries.length;
-    const buffer = new SharedArrayBuffer(clockBytes(n));
-    const clock = new Float64Array(buffer, 0, 2);
-    clock[0] = -1;
-    const states = new Int32Array(buffer, STATES_OFFSET, n);
-    const strict = entries.some((e) => e.request.timeout !== undefined);
-    const channel = strict ? new MessageChannel() : undefined;
-    const progress = group.onProgress ? host.progressPort(group.onProgress) : undefined;
-    const controller = new AbortController();
-    let stop: Stop | undefined;
-    const halt = (why: Stop) => {
-      if (stop) return;
-      stop = why;
-      controller.abort(why.kind === 'closed' ? why.error : new TaskAbortedError());
-    };
-    // Packed arrays (push, not new Array(n)): holey ones clone element by element.
-    const items: unknown[] = [];
-    const indices: number[] = [];
-    const attempts: number[] = [];
-    const transferList: (ArrayBuffer | MessagePort)[] = [];
-    for (let i = 0; i < n; i++) {
-      const e = entries[i]!;
-      const r = e.request;
-      items.push(r.item);
-      indices.push(r.index);
-      attempts.push(r.attempt);
-      collectTransfers(r.item, transferList);
-      if (!e.started) {
-        e.started = true;
-        r.onStart?.();
-      }
+  /** Puts unfinished chunk-mates of a terminated chunk back at the front of the queue. */
+  #again(group: Group, again: ChunkEntry[]): void {
+    if (again.length === 0) return;
+    if (this.#closed !== undefined) {
+      for (const e of again) this.#fail(e, this.#closed);
+      return;
     }
-    if (progress) transferList.push(progress.remote);
-    if (channel) transferList.push(channel.port2);
-    const message: TaskRequest = {
-      name: group.name,
-      items,
-      indices: runOf(indices),
-      attempts: sameOf(attempts),
-      clock: buffer,
-      ...(group.kwargs === undefined ? {} : { kwargs: group.kwargs }),
-      ...(progress ? { progress: progress.remote } : {}),
-      ...(channel ? { results: channel.port2 } : {}),
-    };
-    const cancel = (signal: AbortSignal) => () => {
-      for (let i = 0; i < n; i++) {
-        const e = entries[i]!;
-        if (e.done || e.signal !== signal) continue;
-        const was = Atomics.compareExchange(states, i, ItemState.pending, ItemState.cancelled);
-        this.#fail(e, new TaskAbortedError(signal.reason));
-        if (was === ItemState.running) halt({ kind: 'cancel' });
-      }
-    };
-    const listeners = new Map<AbortSignal, () => void>();
-    for (const e of entries) {
-      if (!e.signal || listeners.has(e.signal)) continue;
-      const onAbort = cancel(e.signal);
-      listeners.set(e.signal, onAbort);
-      e.signal.addEventListener('abort', onAbort, { once: true });
-    }
-    const running = { abort: (error: unknown) => halt({ kind: 'closed', error }) };
-    host.running.add(running);
-    let timer: NodeJS.Timeout | undefined;
-    if (strict) {
-      const check = () => {
-        timer = undefined;
-        const delay = this.#overdue(entries, clock, states, () => halt({ kind: 'timeout' }));
-        if (delay !== undefined && !stop) timer = setTimeout(check, delay);
-      };
-      timer = setTimeout(check, minTimeout(entries));
-    }
-    let response: TaskResponse | undefined;
-    let failure: unknown;
-    try {
-      response = (await host.piscina.run(message, {
-        signal: controller.signal,
-        transferList: transferList as never,
-      })) as TaskResponse;
-    } catch (error) {
-      failure = error;
-    } finally {
-      if (timer) clearTimeout(timer);
-      for (const [signal, onAbort] of listeners) signal.removeEventListener('abort', onAbort);
-      host.running.delete(running);
-      progress?.done(response !== undefined || stop !== undefined || !isCloneFailure(failure));
-    }
-    const outcomes: (ItemOutcome | undefined)[] = [];
-    if (response) {
-      for (const [i, error] of response.failures) outcomes[i] = { ok: false, error };
-    }
-    if (channel) {
-      for (
-        let m = receiveMessageOnPort(channel.port1);
-        m;
-        m = receiveMessageOnPort(channel.port1)
-      ) {
-        const [i, outcome] = m.message as ItemReport;
-        outcomes[i] = outcome;
-      }
-      channel.port1.close();
-    }
-    if (response) this.#sizer(group.name).observe(response.ms, n);
-    this.#conclude(group, entries, response, outcomes, states, stop, failure);
-    return response !== undefined;
-  }
-
-  /**
-   * Fails the running item when it is over its timeout (calling `halt`);
-   * otherwise returns how long to wait before looking again.
-   */
-  #overdue(
-    entries: readonly Entry[],
-    clock: Float64Array,
-    states: Int32Array,
-    halt: () => void,
-  ): number | undefined {
-    const p = clock[0]!;
-    if (p >= entries.length) return undefined;
-    const e = p >= 0 ? entries[p] : undefined;
-    const limit = e?.request.timeout;
-    if (!e || limit === undefined || e.done || Atomics.load(states, p) !== ItemState.running) {
-      return minTimeout(entries);
-    }
-    const elapsed = performance.timeOrigin + performance.now() - clock[1]!;
-    if (elapsed < limit) return Math.max(1, Math.ceil(limit - elapsed));
-    if (clock[0] !== p) return 1;
-    this.#fail(e, new TaskTimeoutError(limit));
-    halt();
-    return undefined;
-  }
-
-  #conclude(
-    group: Group,
-    entries: readonly Entry[],
-    response: TaskResponse | undefined,
-    outcomes: readonly (ItemOutcome | undefined)[],
-    states: Int32Array,
-    stop: Stop | undefined,
-    failure: unknown,
-  ): void {
-    const again: Entry[] = [];
-    let crash: Error | undefined;
-    if (failure !== undefined && !stop) crash = piscinaFailure(failure, group.name);
-    if (stop && stop.kind !== 'closed' && failure !== undefined) this.#host.onTerminated();
-    const splitClone = crash && entries.length > 1 && isPoolcallError(crash, 'ERR_DATA_CLONE');
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      if (e.done) continue;
-      const outcome = outcomes[i];
-      if (response && !outcome && response.values.length > i) {
-        this.#succeed(e, response.values[i]);
-      } else if (outcome) {
-        if (outcome.ok) this.#succeed(e, outcome.value);
-        else this.#fail(e, failureOf(outcome.error, group.name, this.#host.module));
-      } else if (stop?.kind === 'closed') {
-        this.#fail(e, stop.error);
-      } else if (splitClone) {
-        e.solo = true;
-        again.push(e);
-      } else if (crash && (Atomics.load(states, i) === ItemState.running || entries.length === 1)) {
-        this.#fail(e, crash);
-      } else if (stop || crash) {
-        again.push(e);
-      } else {
-        this.#fail(e, piscinaFailure(new Error('the worker sent no outcome'), group.name));
-      }
-    }
-    if (again.length > 0) {
-      if (crash && !splitClone && !again.some((e) => e.solo) && !hasCulprit(entries, states)) {
-        for (const e of again) this.#fail(e, crash);
-        return;
-      }
-      if (this.#closed !== undefined) {
-        for (const e of again) this.#fail(e, this.#closed);
-        return;
-      }
-      group.front = again.concat(group.front);
-      for (const e of again) {
-        if (e.signal && !group.watched.has(e.signal)) this.#watch(group, e.signal);
-      }
+    group.front = again.concat(group.front);
+    for (const e of again) {
+      if (e.signal && !group.watched.has(e.signal)) this.#watch(group, e.signal);
     }
   }
 
-  #succeed(e: Entry, value: unknown): void {
+  readonly #settler: ChunkSettler = {
+    succeed: (e, value) => this.#succeed(e, value),
+    fail: (e, error) => this.#fail(e, error),
+  };
+
+  #succeed(e: ChunkEntry, value: unknown): void {
     if (e.done) return;
     e.done = true;
     e.resolve(value);
     this.#settled();
   }
 
-  #fail(e: Entry, error: unknown): void {
+  #fail(e: ChunkEntry, error: unknown): void {
     if (e.done) return;
     e.done = true;
     e.reject(error);
@@ -503,40 +303,6 @@ export class Chunker {
     this.#idle = [];
     for (const resolve of idle) resolve();
   }
-}
-
-/** `k` when `values` is `k, k + 1, ...`; else the array. */
-function runOf(values: number[]): number[] | number {
-  const first = values[0] ?? 0;
-  for (let i = 1; i < values.length; i++) if (values[i] !== first + i) return values;
-  return first;
-}
-
-/** The value when all are the same; else the array. */
-function sameOf(values: number[]): number[] | number {
-  const first = values[0] ?? 1;
-  for (let i = 1; i < values.length; i++) if (values[i] !== first) return values;
-  return first;
-}
-
-function isCloneFailure(error: unknown): boolean {
-  return (error as { name?: unknown } | undefined)?.name === 'DataCloneError';
-}
-
-function hasCulprit(entries: readonly Entry[], states: Int32Array): boolean {
-  for (let i = 0; i < entries.length; i++) {
-    if (Atomics.load(states, i) === ItemState.running) return true;
-  }
-  return false;
-}
-
-function minTimeout(entries: readonly Entry[]): number {
-  let min = Number.POSITIVE_INFINITY;
-  for (const e of entries) {
-    const t = e.request.timeout;
-    if (t !== undefined && !e.done && t < min) min = t;
-  }
-  return Number.isFinite(min) ? Math.max(1, min) : 1000;
 }
 
 let lastCaller: AbortSignal | undefined;
