@@ -64,46 +64,53 @@ export default async function run(request: TaskRequest): Promise<unknown> {
   const values: unknown[] = [];
   const failures: [number, SerializedError][] = [];
   const origin = performance.timeOrigin;
-  const { indices, attempts } = request;
+  const { items, indices, attempts, kwargs } = request;
   const transfers: (ArrayBuffer | MessagePort)[] = [];
   const began = performance.now();
-  for (let i = 0; i < request.items.length; i++) {
-    if (states && clock) {
+  for (let i = 0; i < items.length; i++) {
+    if (states) {
       if (Atomics.compareExchange(states, i, ItemState.pending, ItemState.running) !== 0) {
         values.push(undefined);
         continue;
       }
-      clock[1] = origin + performance.now();
-      clock[0] = i;
+      // Start times matter only for per-item deadlines (chunks with a results port).
+      if (results && clock) {
+        clock[1] = origin + performance.now();
+        clock[0] = i;
+      }
     }
-    const index = typeof indices === 'number' ? indices + i : (indices[i] ?? 0);
-    let outcome: ItemOutcome;
+    let failed: SerializedError | undefined;
+    let value: unknown;
     try {
-      let value = withCtx
-        ? fn(request.items[i], {
-            index,
-            attempt: typeof attempts === 'number' ? attempts : (attempts[i] ?? 1),
-            kwargs: request.kwargs,
-            progress: sink ? (v) => void sink.report(index, v) : () => {},
-          })
-        : (fn as (item: unknown) => unknown)(request.items[i]);
+      if (withCtx) {
+        const index = typeof indices === 'number' ? indices + i : (indices[i] ?? 0);
+        value = fn(items[i], {
+          index,
+          attempt: typeof attempts === 'number' ? attempts : (attempts[i] ?? 1),
+          kwargs,
+          progress: sink ? (v) => void sink.report(index, v) : () => {},
+        });
+      } else {
+        value = (fn as (item: unknown) => unknown)(items[i]);
+      }
       if (isThenable(value)) value = await value;
       const cloneProblem = uncloneable(value);
-      outcome = cloneProblem ? { ok: false, error: cloneError(cloneProblem) } : { ok: true, value };
+      if (cloneProblem) failed = cloneError(cloneProblem);
     } catch (error) {
-      outcome = { ok: false, error: serializeError(error, 'task') };
+      failed = serializeError(error, 'task');
     }
     if (results) {
+      const outcome: ItemOutcome = failed ? { ok: false, error: failed } : { ok: true, value };
       const oneTransfer: (ArrayBuffer | MessagePort)[] = [];
-      if (outcome.ok) collectTransfers(outcome.value, oneTransfer);
+      if (!failed) collectTransfers(value, oneTransfer);
       const report: ItemReport = [i, outcome];
       results.postMessage(report, oneTransfer);
-    } else if (outcome.ok) {
-      collectTransfers(outcome.value, transfers);
-      values.push(outcome.value);
-    } else {
+    } else if (failed) {
       values.push(undefined);
-      failures.push([i, outcome.error]);
+      failures.push([i, failed]);
+    } else {
+      if (typeof value === 'object' && value !== null) collectTransfers(value, transfers);
+      values.push(value);
     }
     if (states) Atomics.store(states, i, ItemState.finished);
   }
