@@ -11,6 +11,7 @@ import { speedupChart } from './lib/chart.js';
 import type { SuiteOptions, SuiteResult } from './lib/report.js';
 import { suiteMarkdown, targetsMarkdown } from './lib/report.js';
 import { loadSuite } from './load.bench.js';
+import { memorySuite } from './memory.bench.js';
 import { peersSuite } from './peers.bench.js';
 import { poolSuite } from './pool.bench.js';
 import { serverSuite } from './server.bench.js';
@@ -24,8 +25,15 @@ const SUITES: Record<string, (o: SuiteOptions) => Promise<SuiteResult>> = {
   tiny: tinySuite,
   timeout: timeoutSuite,
   load: loadSuite,
+  memory: memorySuite,
   server: serverSuite,
 };
+
+/**
+ * Suites run in fewer rounds than asked: their figures barely move between
+ * rounds and one round takes about a minute.
+ */
+const ROUNDS_CAP: Record<string, number> = { memory: 1 };
 
 /** The source bench/ folder (this file runs from dist-bench/bench/). */
 const benchDir = new URL('../../bench/', import.meta.url);
@@ -63,7 +71,7 @@ for (const [name, suite] of selected) {
   const t0 = performance.now();
   process.stderr.write(`bench: ${name}...`);
   try {
-    const result = await suite({ rounds });
+    const result = await suite({ rounds: Math.min(rounds, ROUNDS_CAP[name] ?? rounds) });
     sections.push(`## ${name}\n\n${suiteMarkdown(result)}`);
     targets.push(...result.targets);
     bars.push(...(result.bars ?? []));
@@ -89,7 +97,7 @@ const header = [
   `- Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} logical cores (os.availableParallelism() = ${os.availableParallelism()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()} ${os.arch()}`,
   `- Load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${os.loadavg()[0]!.toFixed(2)}. Above the core count, other processes shared the CPU and absolute figures are noisy; the ratios compare contenders measured in the same round.`,
   `- Node.js ${process.version}; poolcall ${own.version}; ${libs.map((l) => `${l} ${version(l)}`).join('; ')}`,
-  `- ${rounds} rounds per figure, shown as median (min–max). Suite times: ${timings.join(', ')}.`,
+  `- ${rounds} rounds per figure (memory: ${ROUNDS_CAP.memory}), shown as median (min–max). Suite times: ${timings.join(', ')}.`,
   '',
   '## Targets',
   '',
