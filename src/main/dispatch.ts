@@ -18,10 +18,21 @@ export interface Lease {
   release(outcome?: 'ok' | 'failed'): void;
 }
 
+/**
+ * Work waiting for a slot. `grant` is called synchronously, inside the
+ * `release()` that frees the slot, so the next piece of work can be on its way
+ * to a worker before the previous caller's continuation runs.
+ */
+export interface Ticket {
+  /** The slot is yours: start now. */
+  grant(lease: Lease): void;
+  /** No slot will come: closed, queue full, or the signal aborted (its reason). */
+  fail(error: unknown): void;
+}
+
 interface Waiter {
   readonly enqueuedAt: number;
-  readonly resolve: (lease: Lease) => void;
-  readonly reject: (error: unknown) => void;
+  readonly ticket: Ticket;
   readonly signal: AbortSignal | undefined;
   readonly onAbort: (() => void) | undefined;
   settled: boolean;
@@ -98,38 +109,57 @@ export class Dispatcher {
    * and with PoolClosedError once closed.
    */
   acquire(signal?: AbortSignal): Promise<Lease> {
-    if (this.#closed) return Promise.reject(this.#closed);
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#busy < this.#slots && this.queued === 0) {
-      return Promise.resolve(this.#grant(this.#clock.now()));
-    }
-    if (this.queued >= this.#maxQueue) return Promise.reject(new QueueFullError(this.#maxQueue));
     return new Promise<Lease>((resolve, reject) => {
-      const waiter: Waiter = {
-        enqueuedAt: this.#clock.now(),
-        resolve,
-        reject,
-        signal,
-        onAbort: signal
-          ? () => {
-              if (waiter.settled) return;
-              waiter.settled = true;
-              this.#remove(waiter);
-              reject(signal.reason);
-            }
-          : undefined,
-        settled: false,
-      };
-      if (signal && waiter.onAbort)
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      this.#queue.push(waiter);
+      this.wait({ grant: resolve, fail: reject }, signal);
     });
+  }
+
+  /**
+   * Like {@link acquire}, without a promise: grants `ticket` at once when a
+   * slot is free and nobody waits, else queues it (FIFO); fails it with the
+   * signal's reason, QueueFullError or the close error.
+   */
+  wait(ticket: Ticket, signal?: AbortSignal): void {
+    if (this.#closed) {
+      ticket.fail(this.#closed);
+      return;
+    }
+    if (signal?.aborted) {
+      ticket.fail(signal.reason);
+      return;
+    }
+    if (this.#busy < this.#slots && this.#head === this.#queue.length) {
+      const now = this.#clock.now();
+      ticket.grant(this.#grant(now, now));
+      return;
+    }
+    if (this.queued >= this.#maxQueue) {
+      ticket.fail(new QueueFullError(this.#maxQueue));
+      return;
+    }
+    const waiter: Waiter = {
+      enqueuedAt: this.#clock.now(),
+      ticket,
+      signal,
+      onAbort: signal
+        ? () => {
+            if (waiter.settled) return;
+            waiter.settled = true;
+            this.#remove(waiter);
+            ticket.fail(signal.reason);
+          }
+        : undefined,
+      settled: false,
+    };
+    if (signal && waiter.onAbort) signal.addEventListener('abort', waiter.onAbort, { once: true });
+    this.#queue.push(waiter);
   }
 
   /** Takes a slot now if one is free and nobody waits; otherwise `undefined`. */
   tryAcquire(): Lease | undefined {
     if (this.#closed || this.#busy >= this.#slots || this.queued > 0) return undefined;
-    return this.#grant(this.#clock.now());
+    const now = this.#clock.now();
+    return this.#grant(now, now);
   }
 
   /** Rejects everything waiting and every later acquire with `error`. */
@@ -138,12 +168,11 @@ export class Dispatcher {
     const waiting = this.#queue.slice(this.#head);
     this.#queue = [];
     this.#head = 0;
-    for (const w of waiting) this.#settle(w)?.reject(error);
+    for (const w of waiting) this.#settle(w)?.ticket.fail(error);
   }
 
-  #grant(enqueuedAt: number): Lease {
+  #grant(enqueuedAt: number, startedAt: number): Lease {
     this.#busy++;
-    const startedAt = this.#clock.now();
     const waited = startedAt - enqueuedAt;
     this.waitTime.add(waited);
     let released = false;
@@ -172,7 +201,7 @@ export class Dispatcher {
     while (this.#busy < this.#slots && this.#head < this.#queue.length) {
       const waiter = this.#queue[this.#head++]!;
       const w = this.#settle(waiter);
-      if (w) w.resolve(this.#grant(w.enqueuedAt));
+      if (w) w.ticket.grant(this.#grant(w.enqueuedAt, this.#clock.now()));
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);

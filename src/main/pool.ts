@@ -6,26 +6,20 @@
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Piscina } from 'piscina';
-import type {
-  PoolWorkerData,
-  ProgressSink,
-  TaskRequest,
-  TaskResponse,
-} from '../worker/protocol.js';
+import type { PoolWorkerData, ProgressSink } from '../worker/protocol.js';
 import { Chunker } from './chunk.js';
 import { type Clock, realClock } from './clock.js';
 import { effectiveSignal } from './context.js';
-import { Dispatcher, type Lease } from './dispatch.js';
-import { isPoolcallError, PoolClosedError, TaskAbortedError, TaskTimeoutError } from './errors.js';
-import { piscinaFailure, settle } from './outcome.js';
+import { Dispatcher } from './dispatch.js';
+import { PoolClosedError, TaskAbortedError } from './errors.js';
 import { checkPoolOptions, type PoolOptions } from './pool-options.js';
+import { SingleCall, type SingleHost } from './single-call.js';
 import type { DurationSummary } from './stats.js';
 import { type AttemptRequest, bindTarget, type TaskTarget } from './target.js';
-import { collectTransfers } from './transfer.js';
 import { TaskTransform, type TransformOptions } from './transform.js';
 
 export type { PoolOptions } from './pool-options.js';
@@ -100,7 +94,9 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   readonly #terminateTimeout: number;
   readonly #running = new Set<{ abort(reason?: unknown): void }>();
   readonly #chunker: Chunker;
-  readonly #pending = new Set<Promise<unknown>>();
+  readonly #host: SingleHost;
+  #active = 0;
+  #idle: (() => void)[] = [];
   #closing: Promise<void> | undefined;
   #terminated = 0;
   #abandoned = 0;
@@ -115,7 +111,10 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     this.#terminateTimeout = options.terminateTimeout ?? 3000;
     const spare = options.spareThreads ?? 1;
     const perWorker = options.concurrentTasksPerWorker ?? 1;
-    const workerData: PoolWorkerData = { module: this.#module, userData: options.workerData };
+    const workerData: PoolWorkerData = {
+      module: this.#module,
+      userData: options.workerData,
+    };
     this.#piscina = new Piscina({
       filename: new URL('../worker/entry.js', import.meta.url).href,
       minThreads: (options.minThreads ?? this.#threads) + spare,
@@ -132,6 +131,21 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       maxQueue: options.maxQueue ?? Number.POSITIVE_INFINITY,
       clock: this.#clock,
     });
+    this.#host = {
+      piscina: this.#piscina,
+      module: this.#module,
+      running: this.#running,
+      onTerminated: () => {
+        this.#terminated++;
+      },
+      onSettled: () => {
+        if (--this.#active > 0) return;
+        const idle = this.#idle;
+        this.#idle = [];
+        for (const resolve of idle) resolve();
+      },
+      progressPort,
+    };
     this.#chunker = new Chunker({
       piscina: this.#piscina,
       dispatcher: this.#dispatcher,
@@ -187,15 +201,19 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   run<N extends TaskName<M>>(
     name: N,
     item: TaskItem<M[N]>,
-    options: RunOptions = {},
+    options?: RunOptions,
   ): Promise<TaskResult<M[N]>> {
-    const { onProgress, ...rest } = options;
+    if (!options)
+      return this.attempt(name, { item, index: 0, attempt: 1 }) as Promise<TaskResult<M[N]>>;
+    const { signal, timeout, kwargs, onProgress } = options;
     return this.attempt(name, {
       item,
       index: 0,
       attempt: 1,
-      ...rest,
-      ...(onProgress ? { onProgress: (_: number, v: unknown) => onProgress(v) } : {}),
+      signal,
+      timeout,
+      kwargs,
+      onProgress: onProgress ? (_: number, v: unknown) => onProgress(v) : undefined,
     }) as Promise<TaskResult<M[N]>>;
   }
 
@@ -211,75 +229,13 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     // A timed attempt goes through the chunker (alone) too: its clock starts
     // when the worker takes the item, not while a replacement thread starts.
     if (request.timeout !== undefined) return this.#chunker.submit(name, request, 1);
-    const p = this.#attempt(name, request);
-    this.#pending.add(p);
-    const forget = () => this.#pending.delete(p);
-    p.then(forget, forget);
-    return p;
-  }
-
-  async #attempt(name: string, request: AttemptRequest): Promise<unknown> {
     const signal = effectiveSignal(request.signal);
-    let lease: Lease;
-    try {
-      lease = await this.#dispatcher.acquire(signal);
-    } catch (error) {
-      throw signal?.aborted ? new TaskAbortedError(signal.reason) : error;
-    }
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(new TaskAbortedError(signal?.reason));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      request.timeout === undefined
-        ? undefined
-        : setTimeout(
-            () => controller.abort(new TaskTimeoutError(request.timeout!)),
-            request.timeout,
-          );
-    this.#running.add(controller);
-    const progress = request.onProgress ? progressPort(request.onProgress) : undefined;
-    let outcome: 'ok' | 'failed' = 'failed';
-    let delivered = true;
-    try {
-      request.onStart?.();
-      const message: TaskRequest = {
-        name,
-        items: [request.item],
-        indices: request.index,
-        attempts: request.attempt,
-        ...(request.kwargs === undefined ? {} : { kwargs: request.kwargs }),
-        ...(progress ? { progress: progress.remote } : {}),
-      };
-      const transferList: (ArrayBuffer | MessagePort)[] = progress ? [progress.remote] : [];
-      collectTransfers(request.item, transferList);
-      let response: TaskResponse;
-      try {
-        response = await this.#piscina.run(message, {
-          signal: controller.signal,
-          transferList: transferList as never,
-        });
-      } catch (error) {
-        if (controller.signal.aborted) {
-          this.#terminated++;
-          throw controller.signal.reason;
-        }
-        const failure = piscinaFailure(error, name);
-        delivered = !isPoolcallError(failure, 'ERR_DATA_CLONE');
-        throw failure;
-      }
-      const failed = response.failures[0];
-      const value = failed
-        ? settle({ ok: false, error: failed[1] }, name, this.#module)
-        : response.values[0];
-      outcome = 'ok';
-      return value;
-    } finally {
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      this.#running.delete(controller);
-      progress?.done(delivered);
-      lease.release(outcome);
-    }
+    if (signal?.aborted) return Promise.reject(new TaskAbortedError(signal.reason));
+    return new Promise((resolve, reject) => {
+      this.#active++;
+      const call = new SingleCall(this.#host, name, request, signal, resolve, reject);
+      this.#dispatcher.wait(call, signal);
+    });
   }
 
   /** Current statistics. */
@@ -315,9 +271,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   }
 
   async #shutdown(): Promise<void> {
-    while (this.#pending.size > 0) {
-      await Promise.allSettled([...this.#pending, this.#chunker.drained()]);
-    }
+    while (this.#active > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
     await this.#chunker.drained();
     this.#dispatcher.close();
     const destroyed = this.#piscina.destroy().then(() => true);
@@ -379,7 +333,9 @@ function isChunked(chunkSize: number | 'auto' | undefined): chunkSize is number 
  */
 function progressPort(onProgress: (index: number, value: unknown) => void) {
   const { port1, port2 } = new MessageChannel();
-  const sink: ProgressSink = { report: (index, value) => onProgress(index, value) };
+  const sink: ProgressSink = {
+    report: (index, value) => onProgress(index, value),
+  };
   expose(sink, nodeEndpoint(port1));
   port1.unref();
   return {
