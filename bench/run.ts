@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every suite one after another and writes
  * bench/RESULTS.md (tables, targets, machine and versions) and
- * bench/speedup.svg. Options: `--rounds N` (default 3), `--only pool,peers`.
+ * bench/speedup.svg. Options: `--rounds N` (default 3), `--only pool,peers`,
+ * `--all` (the optional suites too).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,7 +34,10 @@ const SUITES: Record<string, (o: SuiteOptions) => Promise<SuiteResult>> = {
  * Suites run in fewer rounds than asked: their figures barely move between
  * rounds and one round takes about a minute.
  */
-const ROUNDS_CAP: Record<string, number> = { memory: 1 };
+const ROUNDS_CAP: Record<string, number> = { memory: 1, tiny: 1 };
+
+/** Left out of the default run to keep it within about 5 minutes on 2 cores; `--all` or `--only` runs them. */
+const OPTIONAL = new Set(['memory']);
 
 /** The source bench/ folder (this file runs from dist-bench/bench/). */
 const benchDir = new URL('../../bench/', import.meta.url);
@@ -59,7 +63,10 @@ function arg(name: string): string | undefined {
 
 const rounds = Number(arg('--rounds') ?? 3);
 const only = arg('--only')?.split(',');
-const selected = Object.entries(SUITES).filter(([name]) => !only || only.includes(name));
+const all = process.argv.includes('--all');
+const selected = Object.entries(SUITES).filter(([name]) =>
+  only ? only.includes(name) : all || !OPTIONAL.has(name),
+);
 const started = new Date();
 const loadBefore = os.loadavg()[0]!;
 const sections: string[] = [];
@@ -97,7 +104,9 @@ const header = [
   `- Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} logical cores (os.availableParallelism() = ${os.availableParallelism()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()} ${os.arch()}`,
   `- Load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${os.loadavg()[0]!.toFixed(2)}. Above the core count, other processes shared the CPU and absolute figures are noisy; the ratios compare contenders measured in the same round.`,
   `- Node.js ${process.version}; poolcall ${own.version}; ${libs.map((l) => `${l} ${version(l)}`).join('; ')}`,
-  `- ${rounds} rounds per figure (memory: ${ROUNDS_CAP.memory}), shown as median (min–max). Suite times: ${timings.join(', ')}.`,
+  `- ${rounds} rounds per figure (${Object.entries(ROUNDS_CAP)
+    .map(([n, r]) => `${n}: ${r}`)
+    .join(', ')}), shown as median (min–max). Suite times: ${timings.join(', ')}.`,
   '',
   '## Targets',
   '',
