@@ -10,7 +10,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Piscina } from 'piscina';
-import type { PoolWorkerData, ProgressSink } from '../worker/protocol.js';
+import { BootField, type PoolWorkerData, type ProgressSink } from '../worker/protocol.js';
 import { Chunker } from './chunk.js';
 import { type Clock, realClock } from './clock.js';
 import { effectiveSignal } from './context.js';
@@ -111,9 +111,12 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     this.#terminateTimeout = options.terminateTimeout ?? 3000;
     const spare = options.spareThreads ?? 1;
     const perWorker = options.concurrentTasksPerWorker ?? 1;
+    const boot = new Int32Array(new SharedArrayBuffer(8));
+    boot[BootField.initial] = (options.minThreads ?? this.#threads) + spare;
     const workerData: PoolWorkerData = {
       module: this.#module,
       userData: options.workerData,
+      boot: boot.buffer as SharedArrayBuffer,
     };
     this.#piscina = new Piscina({
       filename: new URL('../worker/entry.js', import.meta.url).href,

@@ -5,22 +5,19 @@
  */
 import { syncBuiltinESMExports } from 'node:module';
 import workerThreads, { type MessagePort } from 'node:worker_threads';
-import { wrap } from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { Piscina } from 'piscina';
 import { ItemState, STATES_OFFSET } from '../main/chunk-state.js';
 import { collectTransfers } from '../main/transfer.js';
 import { serializeError } from './errors.js';
 import { isDefinedTask, type TaskContext } from './index.js';
 import { loadModule } from './load.js';
-import type {
-  ItemOutcome,
-  ItemReport,
-  PoolWorkerData,
-  ProgressSink,
-  SerializedError,
-  TaskRequest,
-  TaskResponse,
+import {
+  BootField,
+  type ItemOutcome,
+  type ItemReport,
+  type PoolWorkerData,
+  type SerializedError,
+  type TaskRequest,
+  type TaskResponse,
 } from './protocol.js';
 
 const data = workerThreads.workerData as PoolWorkerData;
@@ -29,7 +26,25 @@ syncBuiltinESMExports();
 
 type AnyTask = (item: unknown, ctx: TaskContext) => unknown;
 
+// The threads the pool starts with, and threads started once the module has
+// loaded somewhere, import the task module before piscina counts them as
+// ready: a spare or replacement thread takes its first task warm. Other
+// threads import it with their first task, so a module that kills its thread
+// while loading (out of memory, process.exit) fails calls instead of leaving
+// piscina without a ready thread. A load error is kept and reported to each call.
 let moduleExports: Promise<Record<string, unknown>> | undefined;
+const boot = data.boot ? new Int32Array(data.boot) : undefined;
+if (boot && (Atomics.sub(boot, BootField.initial, 1) > 0 || Atomics.load(boot, BootField.loaded))) {
+  moduleExports = loadModule(data.module);
+  await moduleExports.then(
+    () => Atomics.store(boot, BootField.loaded, 1),
+    () => undefined,
+  );
+}
+
+/** comlink and piscina's move() load on first use: most threads never need them. */
+let comlink: Promise<typeof import('./progress.js')> | undefined;
+let move: Promise<(value: unknown) => unknown> | undefined;
 
 const kTransferable = Symbol.for('Piscina.transferable');
 const kValue = Symbol.for('Piscina.valueOf');
@@ -55,7 +70,11 @@ export default async function run(request: TaskRequest): Promise<unknown> {
   }
   const fn = task as AnyTask;
   const withCtx = isDefinedTask(fn);
-  const sink = request.progress ? wrap<ProgressSink>(nodeEndpoint(request.progress)) : undefined;
+  let sink: ReturnType<typeof import('./progress.js').progressSink> | undefined;
+  if (request.progress) {
+    comlink ??= import('./progress.js');
+    sink = (await comlink).progressSink(request.progress);
+  }
   const clock = request.clock ? new Float64Array(request.clock, 0, 2) : undefined;
   const states = request.clock
     ? new Int32Array(request.clock, STATES_OFFSET, request.items.length)
@@ -119,7 +138,8 @@ export default async function run(request: TaskRequest): Promise<unknown> {
   results?.close();
   const response: TaskResponse = { values, failures, ms: performance.now() - began };
   if (transfers.length === 0) return response;
-  return Piscina.move({ [kTransferable]: transfers, [kValue]: response } as never);
+  move ??= import('piscina').then((m) => (value: unknown) => m.Piscina.move(value as never));
+  return (await move)({ [kTransferable]: transfers, [kValue]: response });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,6 +1,6 @@
 /**
- * What crosses between the main thread and a worker. Types only: both sides
- * import these with `import type`.
+ * What crosses between the main thread and a worker: types, and the field
+ * indices of the shared boot buffer.
  */
 
 import type { MessagePort } from 'node:worker_threads';
@@ -11,7 +11,16 @@ export interface PoolWorkerData {
   readonly module: string;
   /** The user's `workerData` option, made visible as `worker_threads.workerData`. */
   readonly userData: unknown;
+  /** Int32 fields indexed by {@link BootField}, shared by every thread of the pool. */
+  readonly boot?: SharedArrayBuffer;
 }
+
+/**
+ * Fields of `PoolWorkerData.boot`: how many of the threads the pool starts
+ * with have yet to boot (each takes one), and 1 once the task module loaded
+ * in some thread. Such threads import the module before they take work.
+ */
+export const BootField = { initial: 0, loaded: 1 } as const;
 
 /** One message to a worker: one item (`items.length === 1`) or a chunk of items. */
 export interface TaskRequest {
