@@ -7,7 +7,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import type { TaskRequest, TaskResponse } from '../worker/protocol.js';
+import type { SingleValue, TaskRequest, TaskResponse } from '../worker/protocol.js';
 import type { Lease, Ticket } from './dispatch.js';
 import { isPoolcallError, TaskAbortedError } from './errors.js';
 import { piscinaFailure, settle } from './outcome.js';
@@ -111,7 +111,7 @@ export class SingleCall implements Ticket {
       }
       if (transferList && transferList.length > 0) options.transferList = transferList;
       host.piscina.run(message, options as never).then(
-        (response: TaskResponse) => this.#answered(response),
+        (response: TaskResponse | SingleValue) => this.#answered(response),
         (error: unknown) => this.#failed(error),
       );
     } catch (error) {
@@ -126,8 +126,12 @@ export class SingleCall implements Ticket {
     else this.#finish(reason, false);
   }
 
-  #answered(response: TaskResponse): void {
+  #answered(response: TaskResponse | SingleValue): void {
     if (this.#settled) return;
+    if (isSingleValue(response)) {
+      this.#finish(undefined, true, response[0]);
+      return;
+    }
     const failed = response.failures[0];
     if (!failed) {
       this.#finish(undefined, true, response.values[0]);
@@ -167,4 +171,8 @@ export class SingleCall implements Ticket {
     else this.#reject(error);
     host.onSettled();
   }
+}
+
+function isSingleValue(response: TaskResponse | SingleValue): response is SingleValue {
+  return Array.isArray(response);
 }

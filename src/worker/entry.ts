@@ -16,6 +16,7 @@ import {
   type ItemReport,
   type PoolWorkerData,
   type SerializedError,
+  type SingleValue,
   type TaskRequest,
   type TaskResponse,
 } from './protocol.js';
@@ -33,13 +34,20 @@ type AnyTask = (item: unknown, ctx: TaskContext) => unknown;
 // while loading (out of memory, process.exit) fails calls instead of leaving
 // piscina without a ready thread. A load error is kept and reported to each call.
 let moduleExports: Promise<Record<string, unknown>> | undefined;
+/** The task module's exports once loaded: single items then run without a promise. */
+let loaded: Record<string, unknown> | undefined;
 const boot = data.boot ? new Int32Array(data.boot) : undefined;
 if (boot && (Atomics.sub(boot, BootField.initial, 1) > 0 || Atomics.load(boot, BootField.loaded))) {
-  moduleExports = loadModule(data.module);
-  await moduleExports.then(
-    () => Atomics.store(boot, BootField.loaded, 1),
-    () => undefined,
-  );
+  await load().catch(() => undefined);
+}
+
+function load(): Promise<Record<string, unknown>> {
+  moduleExports ??= loadModule(data.module).then((exports) => {
+    loaded = exports;
+    if (boot) Atomics.store(boot, BootField.loaded, 1);
+    return exports;
+  });
+  return moduleExports;
 }
 
 /** comlink and piscina's move() load on first use: most threads never need them. */
@@ -49,12 +57,77 @@ let move: Promise<(value: unknown) => unknown> | undefined;
 const kTransferable = Symbol.for('Piscina.transferable');
 const kValue = Symbol.for('Piscina.valueOf');
 
-/** Runs one request: each item in order, each outcome caught separately. */
-export default async function run(request: TaskRequest): Promise<unknown> {
+/**
+ * Runs one request. A single item without a clock or progress (`pool.run`)
+ * takes the short way: called at once, answered as a {@link SingleValue}
+ * when it succeeds, with no promise when the task is synchronous.
+ */
+export default function run(request: TaskRequest): unknown {
+  const task =
+    loaded &&
+    request.items.length === 1 &&
+    !request.clock &&
+    !request.progress &&
+    !request.results &&
+    !request.results
+      ? ownFunction(loaded, request.name)
+      : undefined;
+  if (!task) return runAll(request);
+  let value: unknown;
+  try {
+    value = isDefinedTask(task)
+      ? task(request.items[0], {
+          index: typeof request.indices === 'number' ? request.indices : (request.indices[0] ?? 0),
+          attempt:
+            typeof request.attempts === 'number' ? request.attempts : (request.attempts[0] ?? 1),
+          kwargs: request.kwargs,
+          progress: () => {},
+        })
+      : (task as (item: unknown) => unknown)(request.items[0]);
+  } catch (error) {
+    return singleFailure(serializeError(error, 'task'));
+  }
+  if (isThenable(value)) {
+    return Promise.resolve(value).then(singleValue, (error: unknown) =>
+      singleFailure(serializeError(error, 'task')),
+    );
+  }
+  return singleValue(value);
+}
+
+function ownFunction(exports: Record<string, unknown>, name: string): AnyTask | undefined {
+  const task = Object.hasOwn(exports, name) ? exports[name] : undefined;
+  return typeof task === 'function' ? (task as AnyTask) : undefined;
+}
+
+function singleValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) {
+    return typeof value === 'function' || typeof value === 'symbol'
+      ? singleFailure(cloneError(uncloneable(value)!))
+      : [value];
+  }
+  const problem = uncloneable(value);
+  if (problem) return singleFailure(cloneError(problem));
+  const transfers: (ArrayBuffer | MessagePort)[] = [];
+  collectTransfers(value, transfers);
+  const answer: SingleValue = [value];
+  return transfers.length === 0 ? answer : moved(transfers, answer);
+}
+
+function singleFailure(error: SerializedError): TaskResponse {
+  return { values: [undefined], failures: [[0, error]], ms: 0 };
+}
+
+async function moved(transfers: (ArrayBuffer | MessagePort)[], value: unknown): Promise<unknown> {
+  move ??= import('piscina').then((m) => (v: unknown) => m.Piscina.move(v as never));
+  return (await move)({ [kTransferable]: transfers, [kValue]: value });
+}
+
+/** Runs a request item by item, each outcome caught separately. */
+async function runAll(request: TaskRequest): Promise<unknown> {
   let exports: Record<string, unknown>;
   try {
-    moduleExports ??= loadModule(data.module);
-    exports = await moduleExports;
+    exports = await load();
   } catch (error) {
     return failAll(request, serializeError(error, 'load'));
   }
@@ -137,9 +210,7 @@ export default async function run(request: TaskRequest): Promise<unknown> {
   request.progress?.close();
   results?.close();
   const response: TaskResponse = { values, failures, ms: performance.now() - began };
-  if (transfers.length === 0) return response;
-  move ??= import('piscina').then((m) => (value: unknown) => m.Piscina.move(value as never));
-  return (await move)({ [kTransferable]: transfers, [kValue]: response });
+  return transfers.length === 0 ? response : moved(transfers, response);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -169,13 +240,14 @@ function cloneError(what: string) {
 }
 
 /** Finds a function or symbol that would make the value fail structured clone. */
-function uncloneable(value: unknown, depth = 0, seen = new Set<object>()): string | undefined {
+function uncloneable(value: unknown, depth = 0, seen?: Set<object>): string | undefined {
   const type = typeof value;
   if (type === 'function') return 'a function';
   if (type === 'symbol') return 'a symbol';
   if (type !== 'object' || value === null || depth > 3) return undefined;
   const obj = value as object;
-  if (seen.has(obj) || ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return undefined;
+  if (seen?.has(obj) || ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return undefined;
+  seen ??= new Set();
   seen.add(obj);
   const children =
     obj instanceof Map

@@ -106,6 +106,13 @@ export interface TaskResponse {
   readonly ms: number;
 }
 
+/**
+ * The reply to a single-item request without `clock` or `progress` (what
+ * `pool.run` sends) whose item succeeded: its value alone, cheaper to clone
+ * than a {@link TaskResponse}. A failed item is answered with a TaskResponse.
+ */
+export type SingleValue = readonly [value: unknown];
+
 /** The comlink-exposed object that receives `ctx.progress` reports. */
 export interface ProgressSink {
   report(index: number, value: unknown): void;
