@@ -31,16 +31,36 @@ export interface ChunkHost {
   };
 }
 
-/** One attempt waiting in, or travelling with, a chunk. */
-export interface ChunkEntry {
-  readonly request: AttemptRequest;
-  readonly signal: AbortSignal | undefined;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  done: boolean;
-  started: boolean;
+/** Who is told how a chunk entry ended. */
+export interface EntryOwner {
+  succeed(e: ChunkEntry, value: unknown): void;
+  fail(e: ChunkEntry, error: unknown): void;
+}
+
+/**
+ * One attempt waiting in, or travelling with, a chunk. One small object per
+ * attempt: what is shared by many attempts (the signal, the owner told of
+ * the outcome) is referenced, not copied.
+ */
+export class ChunkEntry {
+  done = false;
+  started = false;
   /** Travels alone (set after a chunk failed to clone). */
-  solo: boolean;
+  solo = false;
+
+  constructor(
+    readonly item: unknown,
+    /** The item's index in its call's input. */
+    readonly index: number,
+    /** From 1. */
+    readonly attempt: number,
+    /** Per-attempt limit in ms, from when the worker takes the item. */
+    readonly timeout: number | undefined,
+    readonly signal: AbortSignal | undefined,
+    /** Called once, when the entry is sent to a worker. */
+    readonly onStart: (() => void) | undefined,
+    readonly owner: EntryOwner,
+  ) {}
 }
 
 /** Settles entries (each exactly once). */
@@ -89,7 +109,7 @@ export class ChunkRun {
     const clock = new Float64Array(buffer, 0, 2);
     clock[0] = -1;
     const states = new Int32Array(buffer, STATES_OFFSET, n);
-    const strict = entries.some((e) => e.request.timeout !== undefined);
+    const strict = entries.some((e) => e.timeout !== undefined);
     const channel = strict ? new MessageChannel() : undefined;
     const progress = group.onProgress ? host.progressPort(group.onProgress) : undefined;
     const controller = new AbortController();
@@ -106,14 +126,14 @@ export class ChunkRun {
     const transferList: (ArrayBuffer | MessagePort)[] = [];
     for (let i = 0; i < n; i++) {
       const e = entries[i]!;
-      const r = e.request;
-      items.push(r.item);
-      indices.push(r.index);
-      attempts.push(r.attempt);
-      collectTransfers(r.item, transferList);
+      const item = e.item;
+      items.push(item);
+      indices.push(e.index);
+      attempts.push(e.attempt);
+      collectTransfers(item, transferList);
       if (!e.started) {
         e.started = true;
-        r.onStart?.();
+        e.onStart?.();
       }
     }
     if (progress) transferList.push(progress.remote);
@@ -202,7 +222,7 @@ export class ChunkRun {
     const p = clock[0]!;
     if (p >= entries.length) return undefined;
     const e = p >= 0 ? entries[p] : undefined;
-    const limit = e?.request.timeout;
+    const limit = e?.timeout;
     if (!e || limit === undefined || e.done || Atomics.load(states, p) !== ItemState.running) {
       return minTimeout(entries);
     }
@@ -286,7 +306,7 @@ function hasCulprit(entries: readonly ChunkEntry[], states: Int32Array): boolean
 function minTimeout(entries: readonly ChunkEntry[]): number {
   let min = Number.POSITIVE_INFINITY;
   for (const e of entries) {
-    const t = e.request.timeout;
+    const t = e.timeout;
     if (t !== undefined && !e.done && t < min) min = t;
   }
   return Number.isFinite(min) ? Math.max(1, min) : 1000;

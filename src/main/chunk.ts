@@ -4,12 +4,18 @@
  * promise, so per-item semantics do not change; per-item deadlines are kept
  * through a clock buffer shared with the worker (see chunk-state.ts).
  */
-import { type ChunkEntry, type ChunkHost, ChunkRun, type ChunkSettler } from './chunk-run.js';
+import {
+  ChunkEntry,
+  type ChunkHost,
+  ChunkRun,
+  type ChunkSettler,
+  type EntryOwner,
+} from './chunk-run.js';
 import { AutoSize } from './chunk-size.js';
 import { currentSignal } from './context.js';
 import type { Lease } from './dispatch.js';
 import { TaskAbortedError } from './errors.js';
-import type { AttemptRequest } from './target.js';
+import type { AttemptRequest, BulkRequest, BulkSink } from './target.js';
 
 export type { ChunkHost } from './chunk-run.js';
 
@@ -28,6 +34,45 @@ interface Group {
   waiting: boolean;
   inFlight: number;
   readonly watched: Map<AbortSignal, () => void>;
+}
+
+/** What attempts must share to travel in one chunk, besides the task and chunk size. */
+type GroupKey = Pick<AttemptRequest, 'kwargs' | 'onProgress'>;
+
+/** Settles the promise of one attempt. */
+class Deferred implements EntryOwner {
+  readonly #resolve: (value: unknown) => void;
+  readonly #reject: (error: unknown) => void;
+
+  constructor(resolve: (value: unknown) => void, reject: (error: unknown) => void) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  succeed(_e: ChunkEntry, value: unknown): void {
+    this.#resolve(value);
+  }
+
+  fail(_e: ChunkEntry, error: unknown): void {
+    this.#reject(error);
+  }
+}
+
+/** Hands the outcomes of a {@link Chunker.submitMany} batch to its sink. */
+class BulkOwner implements EntryOwner {
+  readonly #sink: BulkSink;
+
+  constructor(sink: BulkSink) {
+    this.#sink = sink;
+  }
+
+  succeed(e: ChunkEntry, value: unknown): void {
+    this.#sink.succeed(e.index, value);
+  }
+
+  fail(e: ChunkEntry, error: unknown): void {
+    this.#sink.fail(e.index, e.item, error);
+  }
 }
 
 /** Packs attempts into chunks and runs them, one chunk per slot. */
@@ -62,22 +107,64 @@ export class Chunker {
     if (signal?.aborted) return Promise.reject(new TaskAbortedError(signal.reason));
     const group = this.#group(name, chunkSize, request);
     return new Promise((resolve, reject) => {
-      this.#outstanding++;
-      group.queue.push({
-        request,
-        signal,
-        resolve,
-        reject,
-        done: false,
-        started: false,
-        solo: false,
-      });
-      if (signal && !group.watched.has(signal)) this.#watch(group, signal);
-      if (!group.scheduled) {
-        group.scheduled = true;
-        queueMicrotask(() => this.#flush(group, false));
-      }
+      const owner = new Deferred(resolve, reject);
+      const { item, index, attempt, timeout, onStart } = request;
+      group.queue.push(new ChunkEntry(item, index, attempt, timeout, signal, onStart, owner));
+      this.#enqueued(group, 1, signal);
     });
+  }
+
+  /**
+   * Queues the first attempts of many items at once, with no promise per
+   * item: outcomes go to `sink` (never synchronously from this call).
+   * With `refused` (e.g. the pool is closing) every item fails with a new one.
+   */
+  submitMany(
+    name: string,
+    request: BulkRequest,
+    items: readonly unknown[],
+    indices: readonly number[],
+    sink: BulkSink,
+    refused?: (new () => Error) | false,
+  ): void {
+    const n = items.length;
+    if (n === 0) return;
+    const signal = combinedSignal(request.signal);
+    const closed = this.#closed;
+    const failure =
+      closed !== undefined
+        ? () => closed
+        : refused
+          ? () => new refused()
+          : signal?.aborted
+            ? () => new TaskAbortedError(signal.reason)
+            : undefined;
+    if (failure) {
+      const lost = items.slice();
+      const at = indices.slice();
+      queueMicrotask(() => {
+        for (let i = 0; i < n; i++) sink.fail(at[i]!, lost[i], failure());
+      });
+      return;
+    }
+    const group = this.#group(name, request.chunkSize, request);
+    const owner = new BulkOwner(sink);
+    const timeout = request.timeout;
+    const queue = group.queue;
+    for (let i = 0; i < n; i++) {
+      queue.push(new ChunkEntry(items[i], indices[i]!, 1, timeout, signal, undefined, owner));
+    }
+    this.#enqueued(group, n, signal);
+  }
+
+  /** Counts `n` newly queued entries and schedules a flush of their group. */
+  #enqueued(group: Group, n: number, signal: AbortSignal | undefined): void {
+    this.#outstanding += n;
+    if (signal && !group.watched.has(signal)) this.#watch(group, signal);
+    if (!group.scheduled) {
+      group.scheduled = true;
+      queueMicrotask(() => this.#flush(group, false));
+    }
   }
 
   /** Resolves once nothing is queued or running. */
@@ -104,7 +191,7 @@ export class Chunker {
     return s;
   }
 
-  #group(name: string, chunkSize: number | 'auto', r: AttemptRequest): Group {
+  #group(name: string, chunkSize: number | 'auto', r: GroupKey): Group {
     const last = this.#last;
     if (
       last &&
@@ -119,7 +206,7 @@ export class Chunker {
     return this.#last;
   }
 
-  #find(name: string, chunkSize: number | 'auto', r: AttemptRequest): Group {
+  #find(name: string, chunkSize: number | 'auto', r: GroupKey): Group {
     const key = `${name}\u0000${chunkSize}`;
     let list = this.#groups.get(key);
     if (!list) {
@@ -286,14 +373,14 @@ export class Chunker {
   #succeed(e: ChunkEntry, value: unknown): void {
     if (e.done) return;
     e.done = true;
-    e.resolve(value);
+    e.owner.succeed(e, value);
     this.#settled();
   }
 
   #fail(e: ChunkEntry, error: unknown): void {
     if (e.done) return;
     e.done = true;
-    e.reject(error);
+    e.owner.fail(e, error);
     this.#settled();
   }
 

@@ -5,6 +5,7 @@
  * bcall and imap are built on {@link runItems}.
  */
 
+import { AsyncResource } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
 import { CallGate } from './call-gate.js';
 import type { Clock } from './clock.js';
@@ -12,7 +13,7 @@ import { effectiveSignal } from './context.js';
 import { TaskAbortedError } from './errors.js';
 import { ItemEngine, type ItemResult, planOf } from './item.js';
 import type { ALCallOptions, Callable, Progress } from './params.js';
-import { targetOf } from './target.js';
+import { type BulkRequest, type BulkSink, type TaskTarget, targetOf } from './target.js';
 
 /** Where a run delivers its results. */
 export interface RunSink {
@@ -75,6 +76,23 @@ export function runItems(
     : maxConcurrent;
   const gate = new CallGate({ limit, period: options.throttlePeriod ?? 0, clock: plan.clock });
   const run = new Run(gate, controller, sink, options.onProgress, plan.clock, total);
+  if (
+    target?.runMany &&
+    !target.ownsRetries &&
+    !plan.timing &&
+    (options.throttlePeriod ?? 0) <= 0
+  ) {
+    const chunkSize = plan.chunkSize;
+    if (chunkSize === 'auto' || (chunkSize !== undefined && chunkSize > 1)) {
+      run.bulk(target, {
+        kwargs: plan.taskKwargs,
+        signal: controller.signal,
+        timeout: plan.timeout,
+        onProgress: plan.onTaskProgress,
+        chunkSize,
+      });
+    }
+  }
   const engine = new ItemEngine(fn, plan, gate, controller.signal, (error) => run.fail(error));
   const done = run.start(engine, source, options.initialDelay ?? 0);
   const cleanup = () => outer?.removeEventListener('abort', forward);
@@ -84,6 +102,14 @@ export function runItems(
     signal: controller.signal,
     cancel: (reason?: unknown) => controller.abort(reason ?? new TaskAbortedError()),
   };
+}
+
+/** First attempts waiting to be handed to a target in one batch. */
+interface Batch {
+  readonly target: TaskTarget;
+  readonly request: BulkRequest;
+  readonly items: unknown[];
+  readonly indices: number[];
 }
 
 class Run {
@@ -101,6 +127,9 @@ class Run {
   #exhausted = false;
   #finished = false;
   #failure: { error: unknown } | undefined;
+  #engine: ItemEngine | undefined;
+  readonly #resume: (item: unknown, index: number, error: unknown) => void;
+  #batch: Batch | undefined;
   #resolve: (count: number) => void = () => {};
   #reject: (error: unknown) => void = () => {};
 
@@ -115,10 +144,25 @@ class Run {
     this.#gate = gate;
     this.#controller = controller;
     this.#sink = sink;
-    this.#onProgress = onProgress;
+    // Bulk outcomes arrive in the context of whichever call's chunk carried
+    // them: callbacks into user code and retries run in this call's context.
+    this.#onProgress = onProgress && AsyncResource.bind(onProgress);
+    this.#resume = AsyncResource.bind((item: unknown, index: number, error: unknown) => {
+      this.#engine?.resume(item, index, error).then(this.#settle, this.#error);
+    });
     this.#clock = clock;
     this.#total = total;
     this.#startedAt = clock.now();
+  }
+
+  /**
+   * Hands first attempts to `target` in batches ({@link TaskTarget.runMany}):
+   * successes are recorded here with no promise per item; an item whose
+   * first attempt failed goes on through the engine (retries, default,
+   * errors) exactly as if the engine had run that attempt.
+   */
+  bulk(target: TaskTarget, request: BulkRequest): void {
+    this.#batch = { target, request, items: [], indices: [] };
   }
 
   start(
@@ -126,6 +170,7 @@ class Run {
     source: Iterable<unknown> | AsyncIterable<unknown>,
     initialDelay: number,
   ): Promise<number> {
+    this.#engine = engine;
     const done = new Promise<number>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -154,32 +199,76 @@ class Run {
       if (initialDelay > 0) await this.#clock.sleep(initialDelay, signal);
       const sink = this.#sink;
       const gate = this.#gate;
+      const batch = this.#batch;
       for (;;) {
         if (this.#finished) return;
         const wait = sink.beforeRead?.();
-        if (wait) await wait;
-        if (!gate.tryAcquire()) await gate.acquire(signal);
+        if (wait) {
+          if (batch) this.#flush(batch);
+          await wait;
+        }
+        if (!gate.tryAcquire()) {
+          if (batch) this.#flush(batch);
+          await gate.acquire(signal);
+        }
         if (this.#finished) {
           gate.release();
           return;
         }
         let step = iterator.next();
-        if (step instanceof Promise) step = await step;
+        if (step instanceof Promise) {
+          if (batch) this.#flush(batch);
+          step = await step;
+        }
         if (this.#finished || (step as IteratorResult<unknown>).done) {
           gate.release();
           break;
         }
         this.#running++;
         const index = this.#read++;
-        engine.run((step as IteratorResult<unknown>).value, index).then(this.#settle, this.#error);
+        const value = (step as IteratorResult<unknown>).value;
+        if (batch) {
+          batch.items.push(value);
+          batch.indices.push(index);
+        } else engine.run(value, index).then(this.#settle, this.#error);
       }
     } finally {
       if (this.#finished) await iterator.return?.();
     }
+    if (this.#batch) this.#flush(this.#batch);
     this.#exhausted = true;
     this.#total = this.#read;
     if (this.#running === 0) this.#finish(true);
   }
+
+  #flush(batch: Batch): void {
+    if (batch.items.length === 0) return;
+    batch.target.runMany?.(batch.request, batch.items, batch.indices, this.#bulkSink);
+    batch.items.length = 0;
+    batch.indices.length = 0;
+  }
+
+  /** Outcomes of first attempts run in bulk; each item held a slot of the gate. */
+  readonly #bulkSink: BulkSink = {
+    succeed: (index, value) => {
+      this.#gate.release();
+      this.#running--;
+      if (this.#finished) return;
+      this.#done++;
+      try {
+        this.#sink.onResult(index, value);
+        this.#progress();
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      if (this.#exhausted && this.#running === 0) this.#finish(true);
+    },
+    fail: (index, item, error) => {
+      // As if the engine had awaited the attempt: it goes on a microtask later.
+      queueMicrotask(() => this.#resume(item, index, error));
+    },
+  };
 
   readonly #error = (error: unknown): void => this.fail(error);
 
@@ -201,6 +290,11 @@ class Run {
     if (result.failed) this.#failed++;
     else this.#done++;
     this.#sink.onResult(result.index, result.value);
+    this.#progress();
+    if (this.#exhausted && this.#running === 0) this.#finish(true);
+  }
+
+  #progress(): void {
     this.#onProgress?.({
       done: this.#done,
       failed: this.#failed,
@@ -208,7 +302,6 @@ class Run {
       total: this.#total,
       elapsedMs: this.#clock.now() - this.#startedAt,
     });
-    if (this.#exhausted && this.#running === 0) this.#finish(true);
   }
 
   /** A failure for good: remember it, then cancel everything else. */

@@ -109,7 +109,25 @@ export class ItemEngine {
    * gives it back after each attempt and takes one again for each retry.
    * Never rejects.
    */
-  async run(item: unknown, index: number): Promise<ItemResult> {
+  run(item: unknown, index: number): Promise<ItemResult> {
+    return this.#run(item, index, undefined);
+  }
+
+  /**
+   * Takes over an item whose first attempt was run elsewhere (by the
+   * target, in bulk) and failed with `error`, while it held a slot of the
+   * gate: counts that attempt, then goes on as {@link run} would. Never
+   * rejects.
+   */
+  resume(item: unknown, index: number, error: unknown): Promise<ItemResult> {
+    return this.#run(item, index, { error });
+  }
+
+  async #run(
+    item: unknown,
+    index: number,
+    first: { readonly error: unknown } | undefined,
+  ): Promise<ItemResult> {
     const plan = this.#plan;
     const clock = plan.clock;
     const signal = this.#signal;
@@ -122,27 +140,30 @@ export class ItemEngine {
       : undefined;
     let error: unknown;
     for (let attempt = 1; ; attempt++) {
-      try {
-        const wait = this.#gate.pace(signal);
-        if (wait) await wait;
-        if (signal.aborted) throw signal.reason;
-        if (onStart && !this.#target) onStart();
-        const running = this.#attempt(item, index, attempt, onStart);
-        const value = isThenable(running) ? await running : running;
-        this.#gate.release();
-        return {
-          ok: true,
-          index,
-          value: plan.timing ? timed(value, started, clock) : value,
-          failed: false,
-        };
-      } catch (e) {
-        if (attempt >= attempts && !plan.fallback && !plan.returnExceptions && !signal.aborted) {
-          this.#onFailure?.(e);
+      if (first && attempt === 1) {
+        if (this.#lost(first.error, attempt, attempts)) {
+          return { ok: false, index, error: signal.reason };
         }
-        this.#gate.release();
-        if (signal.aborted) return { ok: false, index, error: signal.reason };
-        error = e;
+        error = first.error;
+      } else {
+        try {
+          const wait = this.#gate.pace(signal);
+          if (wait) await wait;
+          if (signal.aborted) throw signal.reason;
+          if (onStart && !this.#target) onStart();
+          const running = this.#attempt(item, index, attempt, onStart);
+          const value = isThenable(running) ? await running : running;
+          this.#gate.release();
+          return {
+            ok: true,
+            index,
+            value: plan.timing ? timed(value, started, clock) : value,
+            failed: false,
+          };
+        } catch (e) {
+          if (this.#lost(e, attempt, attempts)) return { ok: false, index, error: signal.reason };
+          error = e;
+        }
       }
       if (attempt >= attempts) break;
       try {
@@ -160,6 +181,21 @@ export class ItemEngine {
       value: plan.timing ? timed(value, started, clock) : value,
       failed: true,
     };
+  }
+
+  /**
+   * After a failed attempt: reports a failure for good at once (before the
+   * slot is given back), gives the slot back, and tells whether the call was
+   * cancelled meanwhile.
+   */
+  #lost(error: unknown, attempt: number, attempts: number): boolean {
+    const plan = this.#plan;
+    const signal = this.#signal;
+    if (attempt >= attempts && !plan.fallback && !plan.returnExceptions && !signal.aborted) {
+      this.#onFailure?.(error);
+    }
+    this.#gate.release();
+    return signal.aborted;
   }
 
   #attempt(

@@ -178,6 +178,15 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       capacity: (chunkSize) =>
         isChunked(chunkSize) ? this.#chunker.capacity(name, chunkSize) : this.#dispatcher.slots,
       run: (request) => this.attempt(name, request),
+      runMany: (request, items, indices, sink) =>
+        this.#chunker.submitMany(
+          name,
+          request,
+          items,
+          indices,
+          sink,
+          this.#closing !== undefined && PoolClosedError,
+        ),
     };
     const handle = (item: TaskItem<M[N]>) =>
       this.attempt(name, { item, index: 0, attempt: 1 }) as Promise<TaskResult<M[N]>>;

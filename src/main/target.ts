@@ -36,6 +36,29 @@ export interface RetryPolicy {
   readonly backoffFactor: number;
 }
 
+/**
+ * First attempts of many items of one call, which share everything but the
+ * item and its index (see {@link TaskTarget.runMany}).
+ */
+export interface BulkRequest {
+  readonly kwargs?: unknown;
+  /** Cancels every attempt of the batch (waiting or running). */
+  readonly signal?: AbortSignal | undefined;
+  /** Per-attempt limit in ms, counted for each item from when it starts running. */
+  readonly timeout?: number | undefined;
+  readonly onProgress?: ((index: number, value: unknown) => void) | undefined;
+  /** Items per worker message: above 1, or 'auto'. */
+  readonly chunkSize: number | 'auto';
+}
+
+/** Receives the outcomes of a {@link TaskTarget.runMany} batch, each item exactly once. */
+export interface BulkSink {
+  /** Item `index` succeeded on its first attempt. */
+  succeed(index: number, value: unknown): void;
+  /** The first attempt of item `index` failed with `error` (a timeout, a cancel, the task's own error, ...). */
+  fail(index: number, item: unknown, error: unknown): void;
+}
+
 /** The runner behind a task handle. */
 export interface TaskTarget {
   /** The task's exported name. */
@@ -53,6 +76,18 @@ export interface TaskTarget {
   readonly ownsRetries?: boolean;
   /** Runs one attempt; rejects with the attempt's error. */
   run(request: AttemptRequest): Promise<unknown>;
+  /**
+   * Runs the first attempt of `items[i]` (index `indices[i]`) for every `i`,
+   * with no promise per item: each outcome goes to `sink`, never
+   * synchronously from this call. The arrays are read before it returns, so
+   * the caller may reuse them. Optional: only chunking targets have it.
+   */
+  runMany?(
+    request: BulkRequest,
+    items: readonly unknown[],
+    indices: readonly number[],
+    sink: BulkSink,
+  ): void;
 }
 
 const targets = new WeakMap<object, TaskTarget>();
