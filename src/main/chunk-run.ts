@@ -110,7 +110,9 @@ export class ChunkRun {
     clock[0] = -1;
     const states = new Int32Array(buffer, STATES_OFFSET, n);
     const strict = entries.some((e) => e.timeout !== undefined);
-    const channel = strict ? new MessageChannel() : undefined;
+    // A lone item needs no results port: its outcome is the response, or its
+    // own timeout or cancel when the worker is terminated.
+    const channel = strict && n > 1 ? new MessageChannel() : undefined;
     const progress = group.onProgress ? host.progressPort(group.onProgress) : undefined;
     const controller = new AbortController();
     let stop: Stop | undefined;
@@ -121,15 +123,21 @@ export class ChunkRun {
     };
     // Packed arrays (push, not new Array(n)): holey ones clone element by element.
     const items: unknown[] = [];
-    const indices: number[] = [];
-    const attempts: number[] = [];
+    // Indices k, k + 1, ... travel as k and one attempt number for all as that
+    // number: the arrays are built only when the run breaks.
+    const firstIndex = entries[0]?.index ?? 0;
+    const firstAttempt = entries[0]?.attempt ?? 1;
+    let indices: number[] | undefined;
+    let attempts: number[] | undefined;
     const transferList: (ArrayBuffer | MessagePort)[] = [];
     for (let i = 0; i < n; i++) {
       const e = entries[i]!;
       const item = e.item;
       items.push(item);
-      indices.push(e.index);
-      attempts.push(e.attempt);
+      if (indices) indices.push(e.index);
+      else if (e.index !== firstIndex + i) indices = prefixOf(entries, i + 1, (x) => x.index);
+      if (attempts) attempts.push(e.attempt);
+      else if (e.attempt !== firstAttempt) attempts = prefixOf(entries, i + 1, (x) => x.attempt);
       collectTransfers(item, transferList);
       if (!e.started) {
         e.started = true;
@@ -141,11 +149,12 @@ export class ChunkRun {
     const message: TaskRequest = {
       name: group.name,
       items,
-      indices: runOf(indices),
-      attempts: sameOf(attempts),
+      indices: indices ?? firstIndex,
+      attempts: attempts ?? firstAttempt,
       clock: buffer,
       ...(group.kwargs === undefined ? {} : { kwargs: group.kwargs }),
       ...(progress ? { progress: progress.remote } : {}),
+      ...(strict ? { timed: true } : {}),
       ...(channel ? { results: channel.port2 } : {}),
     };
     const cancel = (signal: AbortSignal) => () => {
@@ -278,18 +287,15 @@ export class ChunkRun {
   }
 }
 
-/** `k` when `values` is `k, k + 1, ...`; else the array. */
-function runOf(values: number[]): number[] | number {
-  const first = values[0] ?? 0;
-  for (let i = 1; i < values.length; i++) if (values[i] !== first + i) return values;
-  return first;
-}
-
-/** The value when all are the same; else the array. */
-function sameOf(values: number[]): number[] | number {
-  const first = values[0] ?? 1;
-  for (let i = 1; i < values.length; i++) if (values[i] !== first) return values;
-  return first;
+/** `field` of the first `n` entries, as a packed array. */
+function prefixOf(
+  entries: readonly ChunkEntry[],
+  n: number,
+  field: (e: ChunkEntry) => number,
+): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(field(entries[i]!));
+  return out;
 }
 
 function isCloneFailure(error: unknown): boolean {

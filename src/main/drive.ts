@@ -104,6 +104,13 @@ export function runItems(
   };
 }
 
+const arrayValues = Array.prototype[Symbol.iterator];
+
+/** An array whose iteration is the built-in one. */
+function isPlainArray(source: unknown): source is readonly unknown[] {
+  return Array.isArray(source) && source[Symbol.iterator] === arrayValues;
+}
+
 /** First attempts waiting to be handed to a target in one batch. */
 interface Batch {
   readonly target: TaskTarget;
@@ -191,8 +198,13 @@ class Run {
     initialDelay: number,
   ) {
     const signal = this.#controller.signal;
-    const iterator =
-      Symbol.asyncIterator in source
+    // An array is read by position (as its own iterator would read it), with
+    // no iterator result object per item.
+    const array = isPlainArray(source) ? source : undefined;
+    let position = 0;
+    const iterator = array
+      ? undefined
+      : Symbol.asyncIterator in source
         ? source[Symbol.asyncIterator]()
         : (source as Iterable<unknown>)[Symbol.iterator]();
     try {
@@ -215,25 +227,34 @@ class Run {
           gate.release();
           return;
         }
-        let step = iterator.next();
-        if (step instanceof Promise) {
-          if (batch) this.#flush(batch);
-          step = await step;
-        }
-        if (this.#finished || (step as IteratorResult<unknown>).done) {
-          gate.release();
-          break;
+        let value: unknown;
+        if (array) {
+          if (position >= array.length) {
+            gate.release();
+            break;
+          }
+          value = array[position++];
+        } else {
+          let step = iterator!.next();
+          if (step instanceof Promise) {
+            if (batch) this.#flush(batch);
+            step = await step;
+          }
+          if (this.#finished || (step as IteratorResult<unknown>).done) {
+            gate.release();
+            break;
+          }
+          value = (step as IteratorResult<unknown>).value;
         }
         this.#running++;
         const index = this.#read++;
-        const value = (step as IteratorResult<unknown>).value;
         if (batch) {
           batch.items.push(value);
           batch.indices.push(index);
         } else engine.run(value, index).then(this.#settle, this.#error);
       }
     } finally {
-      if (this.#finished) await iterator.return?.();
+      if (this.#finished) await iterator?.return?.();
     }
     if (this.#batch) this.#flush(this.#batch);
     this.#exhausted = true;
