@@ -165,8 +165,8 @@ async function runAll(request: TaskRequest): Promise<unknown> {
         values.push(undefined);
         continue;
       }
-      // Start times matter only for per-item deadlines (chunks with a results port).
-      if (results && clock) {
+      // Start times matter only for per-item deadlines.
+      if (request.timed && clock) {
         clock[1] = origin + performance.now();
         clock[0] = i;
       }

@@ -45,11 +45,13 @@ export interface TaskRequest {
    * which item was running when the worker had to be terminated.
    */
   readonly clock?: SharedArrayBuffer;
+  /** Set when an item has a timeout: the worker writes each item's start time to `clock`. */
+  readonly timed?: boolean;
   /**
-   * Present for chunks with a per-item timeout: the outcome of each finished
-   * item is posted here at once as an {@link ItemReport}, so a chunk
-   * terminated mid-way loses no finished result. The response's outcomes are
-   * then empty.
+   * Present for chunks of more than one item with a per-item timeout: the
+   * outcome of each finished item is posted here at once as an
+   * {@link ItemReport}, so a chunk terminated mid-way loses no finished
+   * result. The response's outcomes are then empty.
    */
   readonly results?: MessagePort;
 }
