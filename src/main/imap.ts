@@ -68,7 +68,9 @@ export async function* imap(
   const seen = uniqueOutput ? new SeenSet() : undefined;
   const rules = { flattenTupleSet: options.flattenTupleSet === true };
 
-  const byIndex = new Map<number, unknown>();
+  // Ordered: results by index, from `base` on (unfilled places hold `empty`).
+  const byIndex: unknown[] = [];
+  let base = 0;
   const arrived: unknown[] = [];
   let head = 0;
   let next = 0;
@@ -93,8 +95,12 @@ export async function* imap(
     runOptions,
     {
       onResult: (index, value) => {
-        if (ordered) byIndex.set(index, value);
-        else arrived.push(value);
+        if (ordered) {
+          const at = index - base;
+          while (byIndex.length < at) byIndex.push(empty);
+          if (at < byIndex.length) byIndex[at] = value;
+          else byIndex.push(value);
+        } else arrived.push(value);
         wakeConsumer();
       },
       beforeRead: () => {
@@ -133,9 +139,15 @@ export async function* imap(
       let value: unknown;
       let has = false;
       if (ordered) {
-        if (byIndex.has(next)) {
-          value = byIndex.get(next);
-          byIndex.delete(next++);
+        const at = next - base;
+        if (at < byIndex.length && byIndex[at] !== empty) {
+          value = byIndex[at];
+          byIndex[at] = empty;
+          next++;
+          if (at >= 1024 && at * 2 > byIndex.length) {
+            byIndex.splice(0, at + 1);
+            base = next;
+          }
           has = true;
         }
       } else if (head < arrived.length) {
@@ -150,8 +162,12 @@ export async function* imap(
       if (has) {
         taken++;
         if (resume && read - taken < lookahead()) resumeProducer();
-        const leaves = flatten ? flattenDeep(value, rules) : [value];
-        for (const leaf of leaves) {
+        if (!flatten) {
+          if ((dropna && value == null) || (seen && !seen.add(value))) continue;
+          yield value;
+          continue;
+        }
+        for (const leaf of flattenDeep(value, rules)) {
           if (dropna && leaf == null) continue;
           if (seen && !seen.add(leaf)) continue;
           yield leaf;
@@ -172,6 +188,9 @@ export async function* imap(
     }
   }
 }
+
+/** An unfilled place of the ordered buffer. */
+const empty: unique symbol = Symbol('empty');
 
 /** The lookahead bound: `2 × concurrency + chunkSize`, re-read as an 'auto' chunk size is learnt. */
 function lookaheadOf(fn: unknown, options: IMapOptions): () => number {
