@@ -34,8 +34,13 @@ interface Waiter {
   readonly enqueuedAt: number;
   readonly ticket: Ticket;
   readonly signal: AbortSignal | undefined;
-  readonly onAbort: (() => void) | undefined;
   settled: boolean;
+}
+
+/** One abort listener per signal, however many waiters share it. */
+interface Watch {
+  count: number;
+  readonly onAbort: () => void;
 }
 
 /** Options of a {@link Dispatcher}. */
@@ -56,6 +61,7 @@ export class Dispatcher {
   #busy = 0;
   #queue: Waiter[] = [];
   #head = 0;
+  readonly #watched = new Map<AbortSignal, Watch>();
   #closed: Error | undefined;
   #completed = 0;
   #failed = 0;
@@ -137,22 +143,8 @@ export class Dispatcher {
       ticket.fail(new QueueFullError(this.#maxQueue));
       return;
     }
-    const waiter: Waiter = {
-      enqueuedAt: this.#clock.now(),
-      ticket,
-      signal,
-      onAbort: signal
-        ? () => {
-            if (waiter.settled) return;
-            waiter.settled = true;
-            this.#remove(waiter);
-            ticket.fail(signal.reason);
-          }
-        : undefined,
-      settled: false,
-    };
-    if (signal && waiter.onAbort) signal.addEventListener('abort', waiter.onAbort, { once: true });
-    this.#queue.push(waiter);
+    this.#queue.push({ enqueuedAt: this.#clock.now(), ticket, signal, settled: false });
+    if (signal) this.#watch(signal);
   }
 
   /** Takes a slot now if one is free and nobody waits; otherwise `undefined`. */
@@ -212,12 +204,46 @@ export class Dispatcher {
   #settle(waiter: Waiter): Waiter | undefined {
     if (waiter.settled) return undefined;
     waiter.settled = true;
-    if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+    if (waiter.signal) this.#unwatch(waiter.signal);
     return waiter;
   }
 
-  #remove(waiter: Waiter): void {
-    const i = this.#queue.indexOf(waiter, this.#head);
-    if (i >= 0) this.#queue.splice(i, 1);
+  // Many waiters often share one signal (a scope's, a request's): a listener
+  // each would make adding and removing them linear in the queue length.
+  #watch(signal: AbortSignal): void {
+    const watch = this.#watched.get(signal);
+    if (watch) {
+      watch.count++;
+      return;
+    }
+    const onAbort = () => this.#aborted(signal);
+    this.#watched.set(signal, { count: 1, onAbort });
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  #unwatch(signal: AbortSignal): void {
+    const watch = this.#watched.get(signal);
+    if (!watch || --watch.count > 0) return;
+    this.#watched.delete(signal);
+    signal.removeEventListener('abort', watch.onAbort);
+  }
+
+  /** Fails every waiter of `signal` with its reason; the others keep their order. */
+  #aborted(signal: AbortSignal): void {
+    this.#watched.delete(signal);
+    const kept: Waiter[] = [];
+    const failed: Waiter[] = [];
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const w = this.#queue[i]!;
+      if (!w.settled && w.signal === signal) {
+        w.settled = true;
+        failed.push(w);
+      } else if (!w.settled) {
+        kept.push(w);
+      }
+    }
+    this.#queue = kept;
+    this.#head = 0;
+    for (const w of failed) w.ticket.fail(signal.reason);
   }
 }

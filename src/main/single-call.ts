@@ -2,8 +2,9 @@
  * One attempt of one item without a timeout, on one slot: the cheapest path
  * from `pool.run` to piscina and back. It is granted its slot synchronously
  * by the dispatcher (see `Ticket`), so a finishing call hands its slot to the
- * next waiting one and that one is posted to a worker in the same turn. An
- * AbortController exists only when the call has a signal to follow.
+ * next waiting one and that one is posted to a worker in the same turn. The
+ * call's signal goes to piscina as is (piscina terminates the worker when it
+ * aborts a running task): no AbortController per call.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
@@ -43,8 +44,6 @@ export class SingleCall implements Ticket {
   readonly #resolve: (value: unknown) => void;
   readonly #reject: (error: unknown) => void;
   #lease: Lease | undefined;
-  #controller: AbortController | undefined;
-  #onAbort: (() => void) | undefined;
   #progress: ReturnType<SingleHost['progressPort']> | undefined;
   #settled = false;
 
@@ -76,18 +75,9 @@ export class SingleCall implements Ticket {
     const host = this.#host;
     const request = this.#request;
     const signal = this.#signal;
-    let options: {
-      signal?: AbortSignal;
-      transferList?: (ArrayBuffer | MessagePort)[];
-    } = {};
+    const options: { signal?: AbortSignal; transferList?: (ArrayBuffer | MessagePort)[] } = {};
+    if (signal) options.signal = signal;
     try {
-      if (signal) {
-        const controller = new AbortController();
-        this.#controller = controller;
-        this.#onAbort = () => controller.abort(new TaskAbortedError(signal.reason));
-        signal.addEventListener('abort', this.#onAbort, { once: true });
-        options = { signal: controller.signal };
-      }
       host.running.add(this);
       request.onStart?.();
       const item = request.item;
@@ -121,9 +111,7 @@ export class SingleCall implements Ticket {
 
   /** A forced close: settles the call now; the pool's threads are terminated next. */
   abort(reason?: unknown): void {
-    const controller = this.#controller;
-    if (controller) controller.abort(reason);
-    else this.#finish(reason, false);
+    this.#finish(reason, false);
   }
 
   #answered(response: TaskResponse | SingleValue): void {
@@ -148,10 +136,10 @@ export class SingleCall implements Ticket {
 
   #failed(error: unknown): void {
     if (this.#settled) return;
-    const controller = this.#controller;
-    if (controller?.signal.aborted) {
+    const signal = this.#signal;
+    if (signal?.aborted) {
       this.#host.onTerminated();
-      this.#finish(controller.signal.reason, false);
+      this.#finish(new TaskAbortedError(signal.reason), false);
       return;
     }
     const failure = piscinaFailure(error, this.#name);
@@ -163,7 +151,6 @@ export class SingleCall implements Ticket {
     if (this.#settled) return;
     this.#settled = true;
     const host = this.#host;
-    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
     host.running.delete(this);
     this.#progress?.done(true);
     this.#lease?.release(ok ? 'ok' : 'failed');
