@@ -175,7 +175,8 @@ export class Dispatcher {
         if (released) return;
         released = true;
         this.#busy--;
-        const ran = this.#clock.now() - startedAt;
+        const now = this.#clock.now();
+        const ran = now - startedAt;
         this.#busyTime += ran;
         if (outcome === 'ok') {
           this.#completed++;
@@ -184,16 +185,17 @@ export class Dispatcher {
           this.#failed++;
           this.runTime.add(ran);
         }
-        this.#drain();
+        this.#drain(now);
       },
     };
   }
 
-  #drain(): void {
+  /** Grants freed slots to waiters in order; `now` is the time of the release that freed them. */
+  #drain(now: number): void {
     while (this.#busy < this.#slots && this.#head < this.#queue.length) {
       const waiter = this.#queue[this.#head++]!;
       const w = this.#settle(waiter);
-      if (w) w.ticket.grant(this.#grant(w.enqueuedAt, this.#clock.now()));
+      if (w) w.ticket.grant(this.#grant(w.enqueuedAt, now));
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);

@@ -35,6 +35,14 @@ export interface SingleHost {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+interface RunOptions {
+  readonly signal?: AbortSignal;
+  readonly transferList?: (ArrayBuffer | MessagePort)[];
+}
+
+/** Options of a call with neither a signal nor transfers (piscina copies them, never changes them). */
+const NO_OPTIONS: RunOptions = Object.freeze({});
+
 /** One attempt on its way to a worker and back. */
 export class SingleCall implements Ticket {
   readonly #host: SingleHost;
@@ -75,8 +83,8 @@ export class SingleCall implements Ticket {
     const host = this.#host;
     const request = this.#request;
     const signal = this.#signal;
-    const options: { signal?: AbortSignal; transferList?: (ArrayBuffer | MessagePort)[] } = {};
-    if (signal) options.signal = signal;
+    let options: RunOptions = NO_OPTIONS;
+    if (signal) options = { signal };
     try {
       host.running.add(this);
       request.onStart?.();
@@ -99,7 +107,7 @@ export class SingleCall implements Ticket {
         transferList ??= [];
         collectTransfers(item, transferList);
       }
-      if (transferList && transferList.length > 0) options.transferList = transferList;
+      if (transferList && transferList.length > 0) options = { ...options, transferList };
       host.piscina.run(message, options as never).then(
         (response: TaskResponse | SingleValue) => this.#answered(response),
         (error: unknown) => this.#failed(error),
