@@ -167,6 +167,22 @@ export class Chunker {
     }
   }
 
+  /**
+   * Attempts queued here and not yet sent (`entries`), and how many of the
+   * dispatcher's waiters are this chunker's, one per group waiting for a slot.
+   */
+  backlog(): { entries: number; waiters: number } {
+    let entries = 0;
+    let waiters = 0;
+    for (const groups of this.#groups.values()) {
+      for (const g of groups) {
+        entries += this.#queued(g);
+        if (g.waiting) waiters++;
+      }
+    }
+    return { entries, waiters };
+  }
+
   /** Resolves once nothing is queued or running. */
   drained(): Promise<void> {
     if (this.#outstanding === 0) return Promise.resolve();

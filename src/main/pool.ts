@@ -15,7 +15,7 @@ import { Chunker } from './chunk.js';
 import { type Clock, realClock } from './clock.js';
 import { effectiveSignal } from './context.js';
 import { Dispatcher } from './dispatch.js';
-import { PoolClosedError, TaskAbortedError } from './errors.js';
+import { PoolClosedError, QueueFullError, TaskAbortedError } from './errors.js';
 import { checkPoolOptions, type PoolOptions } from './pool-options.js';
 import { SingleCall, type SingleHost } from './single-call.js';
 import type { DurationSummary } from './stats.js';
@@ -92,6 +92,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   readonly #module: string;
   readonly #threads: number;
   readonly #terminateTimeout: number;
+  readonly #maxQueue: number;
   readonly #running = new Set<{ abort(reason?: unknown): void }>();
   readonly #chunker: Chunker;
   readonly #host: SingleHost;
@@ -109,6 +110,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     this.#clock = options.clock ?? realClock;
     this.#threads = options.maxThreads ?? defaultThreads;
     this.#terminateTimeout = options.terminateTimeout ?? 3000;
+    this.#maxQueue = options.maxQueue ?? Number.POSITIVE_INFINITY;
     const spare = options.spareThreads ?? 1;
     const perWorker = options.concurrentTasksPerWorker ?? 1;
     const boot = new Int32Array(new SharedArrayBuffer(8));
@@ -131,7 +133,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     this.#piscina.on('error', () => {});
     this.#dispatcher = new Dispatcher({
       slots: this.#threads * perWorker,
-      maxQueue: options.maxQueue ?? Number.POSITIVE_INFINITY,
+      maxQueue: this.#maxQueue,
       clock: this.#clock,
     });
     this.#host = {
@@ -240,7 +242,12 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     if (isChunked(chunkSize)) return this.#chunker.submit(name, request, chunkSize);
     // A timed attempt goes through the chunker (alone) too: its clock starts
     // when the worker takes the item, not while a replacement thread starts.
-    if (request.timeout !== undefined) return this.#chunker.submit(name, request, 1);
+    if (request.timeout !== undefined) {
+      if (this.#waitingCalls() >= this.#maxQueue) {
+        return Promise.reject(new QueueFullError(this.#maxQueue));
+      }
+      return this.#chunker.submit(name, request, 1);
+    }
     const signal = effectiveSignal(request.signal);
     if (signal?.aborted) return Promise.reject(new TaskAbortedError(signal.reason));
     return new Promise((resolve, reject) => {
@@ -250,13 +257,24 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     });
   }
 
+  /**
+   * Calls waiting for a slot: the dispatcher's own waiters plus attempts queued
+   * in the chunker (less those the free slots will take at once), without
+   * counting twice the one dispatcher waiter a chunker group holds.
+   */
+  #waitingCalls(): number {
+    const d = this.#dispatcher;
+    const { entries, waiters } = this.#chunker.backlog();
+    return d.queued - waiters + Math.max(0, entries - d.free);
+  }
+
   /** Current statistics. */
   stats(): PoolStats {
     const d = this.#dispatcher;
     return {
       threads: Math.min(this.#threads, this.#piscina.threads.length),
       busy: d.busy,
-      queued: d.queued,
+      queued: this.#waitingCalls(),
       completed: d.completed,
       failed: d.failed,
       utilization: d.utilization,

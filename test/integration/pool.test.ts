@@ -149,6 +149,21 @@ describe('pool faults and lifecycle', () => {
     await pool.close();
   });
 
+  it('bounds timed calls by maxQueue too', async () => {
+    const pool = createPool<Tasks>(tasksUrl, { maxThreads: 1, maxQueue: 1 });
+    const h = handshake();
+    const first = pool.run('spin', { flag: h.flag }, { timeout: 60_000 });
+    await h.started();
+    const second = pool.run('inc', 1, { timeout: 60_000 });
+    await expect(pool.run('inc', 2, { timeout: 60_000 })).rejects.toBeInstanceOf(QueueFullError);
+    expect(pool.stats()).toMatchObject({ busy: 1, queued: 1 });
+    h.release();
+    expect(await first).toBe('released');
+    expect(await second).toBe(2);
+    await expect.poll(() => pool.stats()).toMatchObject({ busy: 0, queued: 0 });
+    await pool.close();
+  });
+
   it('close() lets queued work finish; later calls reject with PoolClosedError', async () => {
     const pool = createPool<Tasks>(tasksUrl, { maxThreads: 1 });
     const calls = [pool.run('inc', 1), pool.run('inc', 2), pool.run('inc', 3)];
