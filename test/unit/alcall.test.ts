@@ -4,16 +4,7 @@ import { ManualClock } from '../../src/main/clock.js';
 import { runWithSignal } from '../../src/main/context.js';
 import { isPoolcallError, TaskTimeoutError } from '../../src/main/errors.js';
 import type { CallContext, Progress } from '../../src/main/params.js';
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../helpers.js';
 
 describe('alcall: results', () => {
   it('keeps input order whatever the completion order', async () => {
