@@ -10,7 +10,7 @@ import * as ops from './fixtures/ops.js';
 import { findAlcall } from './lib/alcall-runner.js';
 import { opsUrl, THREADS } from './lib/peers.js';
 import { runAlone, type SuiteOptions, type SuiteResult, type Table, target } from './lib/report.js';
-import { calibrateSpin, show, spread } from './lib/stats.js';
+import { calibrateSpin, rotate, show, spread } from './lib/stats.js';
 
 const ITEMS = 200_000;
 const SATURATE_ITEMS = 6_000;
@@ -95,7 +95,8 @@ export async function loadSuite(options: SuiteOptions): Promise<SuiteResult> {
       // Heap figures barely move between rounds (±1%) and cost the most time: MEMORY_ROUNDS.
       for (const [name, b] of Object.entries(k < MEMORY_ROUNDS ? memory : {}))
         mem.get(name)!.push(await heapGrowth(b, many));
-      for (const [name, b] of Object.entries(saturate))
+      // Rotated, so that no contender always runs first (right after the heap runs or another's).
+      for (const [name, b] of rotate(Object.entries(saturate), k))
         eld.get(name)!.push(await loopDelay(b, spins));
     }
     const piscinaMem = mem.get('piscina, all at once')!;
