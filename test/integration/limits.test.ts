@@ -37,6 +37,21 @@ describe('limits on worker task handles', () => {
   it('maxConcurrent under load never lets busy exceed the limit', async () => {
     const fib = maxConcurrent(2)(pool.task('fib'));
     let peak = 0;
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        fib(18 + (i % 3)).then((v) => {
+          peak = Math.max(peak, pool.stats().busy);
+          return v;
+        }),
+      ),
+    );
+    expect(results.slice(0, 3)).toEqual([2584, 4181, 6765]);
+    expect(peak).toBeLessThanOrEqual(2);
+  });
+
+  it('alcall over a maxConcurrent handle never has more than the limit busy', async () => {
+    const fib = maxConcurrent(2)(pool.task('fib'));
+    let peak = 0;
     let running = true;
     const sampler = (async () => {
       while (running) {
