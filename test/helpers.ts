@@ -1,4 +1,5 @@
-/** Shared test helpers: fixture locations and a started-handshake for worker tasks. */
+/** Shared test helpers: fixture locations, a started-handshake for worker tasks, child node runs. */
+import { spawn } from 'node:child_process';
 export const fixtures = new URL('./fixtures/', import.meta.url);
 export const tasksUrl = new URL('tasks.js', fixtures);
 
@@ -28,4 +29,41 @@ export function deferred<T = void>() {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** How a child `node` process ended, with everything it printed. */
+export interface NodeRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** True when it was still running after `hangMs` and was killed. */
+  hung: boolean;
+}
+
+/** Runs `node ...args` to its end; with `hangMs`, kills it (SIGKILL) if still running by then. */
+export function runNode(args: readonly string[], hangMs?: number): Promise<NodeRun> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let hung = false;
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const timer =
+    hangMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          hung = true;
+          child.kill('SIGKILL');
+        }, hangMs);
+  return new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, hung });
+    }),
+  );
 }

@@ -4,9 +4,9 @@
  * the heap and the active handles flat. Runs in a child `node --expose-gc`
  * so the heap can be measured after real collections.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { type NodeRun, runNode } from '../helpers.js';
 
 interface LeakReport {
   calls: number;
@@ -20,20 +20,9 @@ interface LeakReport {
   queued: number;
 }
 
-function runChild(calls: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runChild(calls: number): Promise<NodeRun> {
   const script = fileURLToPath(new URL('leak-child.js', import.meta.url));
-  const child = spawn(process.execPath, ['--expose-gc', script, String(calls)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return runNode(['--expose-gc', script, String(calls)]);
 }
 
 describe('leaks', () => {

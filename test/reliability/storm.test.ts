@@ -4,11 +4,10 @@
  * idle and working, and a process that runs a storm and closes its pool
  * exits by itself.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createPool } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixtures } from '../helpers.js';
+import { fixtures, runNode } from '../helpers.js';
 import { idle } from './settle.js';
 import { storm } from './storm.js';
 
@@ -39,29 +38,9 @@ describe('cancellation storm', () => {
 
   it('a process that runs a storm and closes its pool exits by itself with code 0', async () => {
     const script = fileURLToPath(new URL('storm-child.js', import.meta.url));
-    const child = spawn(process.execPath, [script, '2', '30', '7'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const exit = await Promise.race([
-      new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.on('exit', (code, signal) => resolve({ code, signal })),
-      ),
-      new Promise<'hung'>((resolve) => {
-        timer = setTimeout(() => resolve('hung'), 25_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (exit === 'hung') child.kill('SIGKILL');
-    expect(exit, stderr).toEqual({ code: 0, signal: null });
+    const { code, signal, stdout, stderr, hung } = await runNode([script, '2', '30', '7'], 25_000);
+    expect(hung, stderr).toBe(false);
+    expect({ code, signal }, stderr).toEqual({ code: 0, signal: null });
     expect(JSON.parse(stdout)).toEqual({ storms: 2, calls: 30, problems: 0, unsettled: 0 });
   });
 });
