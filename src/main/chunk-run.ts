@@ -5,7 +5,14 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import type { ItemOutcome, ItemReport, TaskRequest, TaskResponse } from '../worker/protocol.js';
+import type {
+  BatchReport,
+  ItemOutcome,
+  ItemReport,
+  MoreItems,
+  TaskRequest,
+  TaskResponse,
+} from '../worker/protocol.js';
 import { clockBytes, ItemState, STATES_OFFSET } from './chunk-state.js';
 import type { Dispatcher } from './dispatch.js';
 import { isPoolcallError, TaskAbortedError, TaskTimeoutError } from './errors.js';
@@ -88,39 +95,198 @@ export interface ChunkTask {
 /** Why a running chunk was stopped. */
 type Stop = { kind: 'timeout' | 'cancel' } | { kind: 'closed'; error: unknown };
 
-/** One chunk on its way to a worker and back. */
+/** How a chunk may grow while it runs, and who hears of each finished batch. */
+export interface ChunkGrowth {
+  /** Positions the chunk can hold in all (its clock buffer's size). */
+  readonly capacity: number;
+  /** Batches the worker may hold beyond the one it runs. */
+  readonly ahead: number;
+  /** A batch finished in the worker, which went on with the next one. */
+  onBatch(ms: number, items: number): void;
+}
+
+/**
+ * One chunk on its way to a worker and back. A chunk created with a
+ * {@link ChunkGrowth} can take more entries while it runs ({@link extend}):
+ * the worker goes on with them without giving its slot back, so a busy
+ * worker never waits for the main thread between batches.
+ */
 export class ChunkRun {
   readonly #host: ChunkHost;
   readonly #settle: ChunkSettler;
   readonly #group: ChunkTask;
+  readonly #growth: ChunkGrowth | undefined;
+  /** Every entry sent, by position: the first batch's array, grown by {@link extend}. */
+  #entries: ChunkEntry[] = [];
+  #states: Int32Array | undefined;
+  #stop: Stop | undefined;
+  #halt: (why: Stop) => void = () => {};
+  /** The main thread's end of the `more` channel, while the chunk can grow. */
+  #more: MessagePort | undefined;
+  /** The main thread's end of the per-item `results` channel. */
+  #results: MessagePort | undefined;
+  /** Start positions of the batches sent so far; `#reported` of them were answered. */
+  readonly #bases: number[] = [];
+  #reported = 0;
+  readonly #listeners = new Map<AbortSignal, () => void>();
+  #strict = false;
 
-  constructor(host: ChunkHost, task: ChunkTask, settle: ChunkSettler) {
+  constructor(host: ChunkHost, task: ChunkTask, settle: ChunkSettler, growth?: ChunkGrowth) {
     this.#host = host;
     this.#group = task;
     this.#settle = settle;
+    this.#growth = growth;
   }
 
-  /** Runs the chunk: settles what it can, returns what must run again. */
-  async run(entries: ChunkEntry[]): Promise<ChunkOutcome> {
+  /**
+   * Whether {@link extend} would take entries now: the chunk runs, has room,
+   * and the worker has no batch waiting beyond the one it runs.
+   */
+  get extendable(): boolean {
+    return (
+      this.#more !== undefined &&
+      this.#stop === undefined &&
+      this.#bases.length - this.#reported <= (this.#growth?.ahead ?? 0) &&
+      this.#entries.length < (this.#growth?.capacity ?? 0)
+    );
+  }
+
+  /** Positions left for {@link extend}. */
+  get room(): number {
+    return (this.#growth?.capacity ?? 0) - this.#entries.length;
+  }
+
+  /**
+   * Appends entries to the running chunk. Returns those it could not send:
+   * all of them when the chunk no longer grows, or the batch when it could
+   * not be cloned (each entry then travels alone, or fails when it was alone).
+   */
+  extend(entries: ChunkEntry[]): ChunkEntry[] {
+    const port = this.#more;
+    if (!port || !this.extendable || entries.length > this.room) return entries;
+    const base = this.#entries.length;
+    const { message, transferList } = this.#batch(entries, base);
+    try {
+      port.postMessage(message, transferList);
+    } catch (error) {
+      if (entries.length === 1) {
+        this.#settle.fail(entries[0]!, piscinaFailure(error, this.#group.name));
+        return [];
+      }
+      for (const e of entries) e.solo = true;
+      return entries;
+    }
+    this.#bases.push(base);
+    for (const e of entries) this.#entries.push(e);
+    this.#adopt(entries);
+    return [];
+  }
+
+  /** Runs the chunk (taking `first` as its own): settles what it can, returns what must run again. */
+  async run(first: ChunkEntry[]): Promise<ChunkOutcome> {
     const host = this.#host;
     const group = this.#group;
-    const n = entries.length;
-    const buffer = new SharedArrayBuffer(clockBytes(n));
+    const n = first.length;
+    const capacity = Math.max(n, this.#growth?.capacity ?? 0);
+    const buffer = new SharedArrayBuffer(clockBytes(capacity));
     const clock = new Float64Array(buffer, 0, 2);
     clock[0] = -1;
-    const states = new Int32Array(buffer, STATES_OFFSET, n);
-    const strict = entries.some((e) => e.timeout !== undefined);
+    const states = new Int32Array(buffer, STATES_OFFSET, capacity);
+    this.#states = states;
+    const strict = first.some((e) => e.timeout !== undefined);
+    this.#strict = strict;
     // A lone item needs no results port: its outcome is the response, or its
     // own timeout or cancel when the worker is terminated.
-    const channel = strict && n > 1 ? new MessageChannel() : undefined;
+    const growing = this.#growth !== undefined && capacity > n;
+    const channel = strict && (n > 1 || growing) ? new MessageChannel() : undefined;
+    const more = growing ? new MessageChannel() : undefined;
     const progress = group.onProgress ? host.progressPort(group.onProgress) : undefined;
     const controller = new AbortController();
-    let stop: Stop | undefined;
-    const halt = (why: Stop) => {
-      if (stop) return;
-      stop = why;
+    this.#halt = (why: Stop) => {
+      if (this.#stop) return;
+      this.#stop = why;
       controller.abort(why.kind === 'closed' ? why.error : new TaskAbortedError());
     };
+    const { message: batch, transferList } = this.#batch(first, 0);
+    if (progress) transferList.push(progress.remote);
+    if (channel) transferList.push(channel.port2);
+    if (more) transferList.push(more.port2);
+    const message: TaskRequest = {
+      name: group.name,
+      items: batch.items,
+      indices: batch.indices,
+      attempts: batch.attempts,
+      clock: buffer,
+      ...(group.kwargs === undefined ? {} : { kwargs: group.kwargs }),
+      ...(progress ? { progress: progress.remote } : {}),
+      ...(strict ? { timed: true } : {}),
+      ...(channel ? { results: channel.port2 } : {}),
+      ...(more ? { more: more.port2 } : {}),
+    };
+    this.#bases.push(0);
+    this.#entries = first;
+    this.#adopt(first);
+    this.#results = channel?.port1;
+    if (more) {
+      this.#more = more.port1;
+      more.port1.on('message', (report: BatchReport) => this.#onReport(report));
+    }
+    const running = { abort: (error: unknown) => this.#halt({ kind: 'closed', error }) };
+    host.running.add(running);
+    const entries = this.#entries;
+    let timer: NodeJS.Timeout | undefined;
+    if (strict) {
+      const check = () => {
+        timer = undefined;
+        const delay = this.#overdue(entries, clock, states, () => this.#halt({ kind: 'timeout' }));
+        if (delay !== undefined && !this.#stop) timer = setTimeout(check, delay);
+      };
+      timer = setTimeout(check, minTimeout(entries));
+    }
+    let response: TaskResponse | undefined;
+    let failure: unknown;
+    try {
+      response = (await host.piscina.run(message, {
+        signal: controller.signal,
+        transferList: transferList as never,
+      })) as TaskResponse;
+    } catch (error) {
+      failure = error;
+    } finally {
+      if (timer) clearTimeout(timer);
+      for (const [signal, onAbort] of this.#listeners) signal.removeEventListener('abort', onAbort);
+      host.running.delete(running);
+      progress?.done(
+        response !== undefined || this.#stop !== undefined || !isCloneFailure(failure),
+      );
+    }
+    if (more) {
+      // Reports the worker posted before its answer may not have been read yet.
+      for (let m = receiveMessageOnPort(more.port1); m; m = receiveMessageOnPort(more.port1)) {
+        this.#onReport(m.message as BatchReport);
+      }
+      this.#more = undefined;
+      more.port1.close();
+    }
+    const outcomes = this.#drainResults();
+    this.#results?.close();
+    // The answer covers the batches from the last one reported on: positions
+    // from `base` on; batches sent after the worker's last look never started.
+    const base = response ? (response.base ?? 0) : 0;
+    if (response) {
+      for (const [i, error] of response.failures) outcomes[base + i] = { ok: false, error };
+    }
+    const again = this.#conclude(entries, response, base, outcomes, states, failure);
+    if (response && more) this.#growth?.onBatch(response.ms, response.count ?? 0);
+    return response ? { answered: true, ms: response.ms, again } : { answered: false, again };
+  }
+
+  /** The message for `entries` from position `base`, with what it transfers; marks them started. */
+  #batch(
+    entries: readonly ChunkEntry[],
+    base: number,
+  ): { message: MoreItems; transferList: (ArrayBuffer | MessagePort)[] } {
+    const n = entries.length;
     // Packed arrays (push, not new Array(n)): holey ones clone element by element.
     const items: unknown[] = [];
     // Indices k, k + 1, ... travel as k and one attempt number for all as that
@@ -139,83 +305,77 @@ export class ChunkRun {
       if (attempts) attempts.push(e.attempt);
       else if (e.attempt !== firstAttempt) attempts = prefixOf(entries, i + 1, (x) => x.attempt);
       collectTransfers(item, transferList);
+    }
+    return {
+      message: { base, items, indices: indices ?? firstIndex, attempts: attempts ?? firstAttempt },
+      transferList,
+    };
+  }
+
+  /** Marks entries started and cancels them with their signals. */
+  #adopt(entries: readonly ChunkEntry[]): void {
+    for (const e of entries) {
       if (!e.started) {
         e.started = true;
         e.onStart?.();
       }
+      const signal = e.signal;
+      if (!signal || this.#listeners.has(signal)) continue;
+      const onAbort = () => this.#cancel(signal);
+      this.#listeners.set(signal, onAbort);
+      signal.addEventListener('abort', onAbort, { once: true });
     }
-    if (progress) transferList.push(progress.remote);
-    if (channel) transferList.push(channel.port2);
-    const message: TaskRequest = {
-      name: group.name,
-      items,
-      indices: indices ?? firstIndex,
-      attempts: attempts ?? firstAttempt,
-      clock: buffer,
-      ...(group.kwargs === undefined ? {} : { kwargs: group.kwargs }),
-      ...(progress ? { progress: progress.remote } : {}),
-      ...(strict ? { timed: true } : {}),
-      ...(channel ? { results: channel.port2 } : {}),
-    };
-    const cancel = (signal: AbortSignal) => () => {
-      for (let i = 0; i < n; i++) {
-        const e = entries[i]!;
-        if (e.done || e.signal !== signal) continue;
-        const was = Atomics.compareExchange(states, i, ItemState.pending, ItemState.cancelled);
-        this.#settle.fail(e, new TaskAbortedError(signal.reason));
-        if (was === ItemState.running) halt({ kind: 'cancel' });
-      }
-    };
-    const listeners = new Map<AbortSignal, () => void>();
-    for (const e of entries) {
-      if (!e.signal || listeners.has(e.signal)) continue;
-      const onAbort = cancel(e.signal);
-      listeners.set(e.signal, onAbort);
-      e.signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  /** Fails the entries of `signal`; a running one stops the worker. */
+  #cancel(signal: AbortSignal): void {
+    const entries = this.#entries;
+    const states = this.#states!;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.done || e.signal !== signal) continue;
+      const was = Atomics.compareExchange(states, i, ItemState.pending, ItemState.cancelled);
+      this.#settle.fail(e, new TaskAbortedError(signal.reason));
+      if (was === ItemState.running) this.#halt({ kind: 'cancel' });
     }
-    const running = { abort: (error: unknown) => halt({ kind: 'closed', error }) };
-    host.running.add(running);
-    let timer: NodeJS.Timeout | undefined;
-    if (strict) {
-      const check = () => {
-        timer = undefined;
-        const delay = this.#overdue(entries, clock, states, () => halt({ kind: 'timeout' }));
-        if (delay !== undefined && !stop) timer = setTimeout(check, delay);
-      };
-      timer = setTimeout(check, minTimeout(entries));
-    }
-    let response: TaskResponse | undefined;
-    let failure: unknown;
-    try {
-      response = (await host.piscina.run(message, {
-        signal: controller.signal,
-        transferList: transferList as never,
-      })) as TaskResponse;
-    } catch (error) {
-      failure = error;
-    } finally {
-      if (timer) clearTimeout(timer);
-      for (const [signal, onAbort] of listeners) signal.removeEventListener('abort', onAbort);
-      host.running.delete(running);
-      progress?.done(response !== undefined || stop !== undefined || !isCloneFailure(failure));
-    }
+  }
+
+  /** Outcomes posted item by item on the `results` port, by position. */
+  #drainResults(): (ItemOutcome | undefined)[] {
     const outcomes: (ItemOutcome | undefined)[] = [];
-    if (response) {
-      for (const [i, error] of response.failures) outcomes[i] = { ok: false, error };
+    const port = this.#results;
+    if (!port) return outcomes;
+    for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+      const [i, outcome] = m.message as ItemReport;
+      outcomes[i] = outcome;
     }
-    if (channel) {
-      for (
-        let m = receiveMessageOnPort(channel.port1);
-        m;
-        m = receiveMessageOnPort(channel.port1)
-      ) {
-        const [i, outcome] = m.message as ItemReport;
-        outcomes[i] = outcome;
+    return outcomes;
+  }
+
+  /** A batch finished while the worker went on: settles its entries. */
+  #onReport(report: BatchReport): void {
+    this.#reported++;
+    const entries = this.#entries;
+    const { base, values, failures } = report;
+    if (this.#strict) {
+      const outcomes = this.#drainResults();
+      outcomes.forEach((outcome, i) => {
+        const e = entries[i];
+        if (!outcome || !e) return;
+        if (outcome.ok) this.#settle.succeed(e, outcome.value);
+        else this.#settle.fail(e, failureOf(outcome.error, this.#group.name, this.#host.module));
+      });
+    } else {
+      for (const [i, error] of failures) {
+        const e = entries[base + i];
+        if (e) this.#settle.fail(e, failureOf(error, this.#group.name, this.#host.module));
       }
-      channel.port1.close();
+      for (let i = 0; i < values.length; i++) {
+        const e = entries[base + i];
+        if (e && !e.done) this.#settle.succeed(e, values[i]);
+      }
     }
-    const again = this.#conclude(entries, response, outcomes, states, stop, failure);
-    return response ? { answered: true, ms: response.ms, again } : { answered: false, again };
+    this.#growth?.onBatch(report.ms, report.count);
   }
 
   /**
@@ -246,26 +406,28 @@ export class ChunkRun {
   #conclude(
     entries: readonly ChunkEntry[],
     response: TaskResponse | undefined,
+    base: number,
     outcomes: readonly (ItemOutcome | undefined)[],
     states: Int32Array,
-    stop: Stop | undefined,
     failure: unknown,
   ): ChunkEntry[] {
     const group = this.#group;
+    const stop = this.#stop;
     const again: ChunkEntry[] = [];
     let crash: Error | undefined;
     if (failure !== undefined && !stop) crash = piscinaFailure(failure, group.name);
     if (stop && stop.kind !== 'closed' && failure !== undefined) this.#host.onTerminated();
     const splitClone = crash && entries.length > 1 && isPoolcallError(crash, 'ERR_DATA_CLONE');
+    const answered = response ? base + (response.count ?? response.values.length) : 0;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       if (e.done) continue;
       const outcome = outcomes[i];
-      if (response && !outcome && response.values.length > i) {
-        this.#settle.succeed(e, response.values[i]);
-      } else if (outcome) {
+      if (outcome) {
         if (outcome.ok) this.#settle.succeed(e, outcome.value);
         else this.#settle.fail(e, failureOf(outcome.error, group.name, this.#host.module));
+      } else if (response && i >= base && i < answered) {
+        this.#settle.succeed(e, response.values[i - base]);
       } else if (stop?.kind === 'closed') {
         this.#settle.fail(e, stop.error);
       } else if (splitClone) {
@@ -274,6 +436,14 @@ export class ChunkRun {
       } else if (crash && (Atomics.load(states, i) === ItemState.running || entries.length === 1)) {
         this.#settle.fail(e, crash);
       } else if (stop || crash) {
+        again.push(e);
+      } else if (
+        response &&
+        i >= answered &&
+        Atomics.compareExchange(states, i, ItemState.pending, ItemState.cancelled) ===
+          ItemState.pending
+      ) {
+        // Sent after the worker's last look for more: it never started.
         again.push(e);
       } else {
         this.#settle.fail(e, piscinaFailure(new Error('the worker sent no outcome'), group.name));

@@ -11,7 +11,7 @@ import {
   type ChunkSettler,
   type EntryOwner,
 } from './chunk-run.js';
-import { AutoSize } from './chunk-size.js';
+import { AutoSize, READY_BATCHES } from './chunk-size.js';
 import { currentSignal } from './context.js';
 import type { Lease } from './dispatch.js';
 import { TaskAbortedError } from './errors.js';
@@ -33,6 +33,8 @@ interface Group {
   deferred: boolean;
   waiting: boolean;
   inFlight: number;
+  /** Running chunks that can take more entries while they run. */
+  readonly growing: Set<ChunkRun>;
   readonly watched: Map<AbortSignal, () => void>;
 }
 
@@ -74,6 +76,13 @@ class BulkOwner implements EntryOwner {
     this.#sink.fail(e.index, e.item, error);
   }
 }
+
+/** Fewest positions a growing chunk holds. */
+const GROW_MIN = 256;
+/** Most positions a growing chunk holds, whatever the chunk size. */
+const GROW_MAX = 8192;
+/** Batches of the current chunk size a growing chunk holds (within the bounds above). */
+const GROW_BATCHES = 64;
 
 /** Packs attempts into chunks and runs them, one chunk per slot. */
 export class Chunker {
@@ -243,6 +252,7 @@ export class Chunker {
       deferred: false,
       waiting: false,
       inFlight: 0,
+      growing: new Set(),
       watched: new Map(),
     };
     list.push(group);
@@ -287,6 +297,10 @@ export class Chunker {
         this.#dispatch(group, lease);
         continue;
       }
+      if (this.#extend(group)) continue;
+      // Nobody else waits for a slot: a running chunk of this group takes
+      // the rest when its worker reports its next batch, or its slot is freed.
+      if (group.growing.size > 0 && d.queued === 0) return;
       group.waiting = true;
       d.acquire().then(
         (granted) => {
@@ -350,17 +364,65 @@ export class Chunker {
     if (list.length === 0) this.#groups.delete(group.key);
   }
 
+  /**
+   * Appends the next entries to a running chunk of the group whose worker
+   * has nothing waiting beyond its current batch. Only while no other work
+   * waits for a slot: a growing chunk must not keep its slot from others.
+   */
+  #extend(group: Group): boolean {
+    if (group.growing.size === 0 || this.#host.dispatcher.queued > 0) return false;
+    for (const run of group.growing) {
+      if (!run.extendable) continue;
+      const entries = this.#take(group, Math.min(this.size(group.name, group.chunkSize), run.room));
+      if (entries.length === 0) return false;
+      const back = run.extend(entries);
+      if (back.length === 0) return true;
+      this.#again(group, back);
+      // A batch that could not be cloned comes back with its entries marked
+      // to travel alone; anything else means the chunk stopped growing.
+      return back[0]!.solo;
+    }
+    return false;
+  }
+
+  /** Positions a growing chunk may hold: many batches, bounded so a run's bookkeeping stays small. */
+  #capacity(group: Group): number {
+    const size = this.size(group.name, group.chunkSize);
+    return Math.min(GROW_MAX, Math.max(GROW_MIN, GROW_BATCHES * size));
+  }
+
   #dispatch(group: Group, lease: Lease): void {
-    const entries = this.#take(group, this.size(group.name, group.chunkSize));
+    const size = this.size(group.name, group.chunkSize);
+    const entries = this.#take(group, size);
     if (entries.length === 0) {
       lease.release();
       return;
     }
     group.inFlight++;
-    const run = new ChunkRun(this.#host, group, this.#settler);
+    // A learnt chunk grows while it runs when the call keeps more than one
+    // batch per slot in flight (below the largest size).
+    const sizer = group.chunkSize === 'auto' ? this.#sizer(group.name) : undefined;
+    const grows =
+      sizer !== undefined && sizer.window > size && entries.length === size && !entries[0]!.solo;
+    const growth = grows
+      ? {
+          capacity: this.#capacity(group),
+          ahead: READY_BATCHES,
+          onBatch: (ms: number, items: number) => {
+            sizer?.observe(ms, items);
+            if (this.#queued(group) > 0 && !group.scheduled) {
+              group.scheduled = true;
+              queueMicrotask(() => this.#flush(group, false));
+            }
+          },
+        }
+      : undefined;
+    const run = new ChunkRun(this.#host, group, this.#settler, growth);
+    if (grows) group.growing.add(run);
     void run.run(entries).then((outcome) => {
       group.inFlight--;
-      if (outcome.ms !== undefined) this.#sizer(group.name).observe(outcome.ms, entries.length);
+      group.growing.delete(run);
+      if (!grows && outcome.ms !== undefined) sizer?.observe(outcome.ms, entries.length);
       this.#again(group, outcome.again);
       lease.release(outcome.answered ? 'ok' : 'failed');
       if (this.#queued(group) > 0) this.#flush(group, false);

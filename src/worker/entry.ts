@@ -4,16 +4,18 @@
  * are never evaluated from strings.
  */
 import { syncBuiltinESMExports } from 'node:module';
-import workerThreads, { type MessagePort } from 'node:worker_threads';
+import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { ItemState, STATES_OFFSET } from '../main/chunk-state.js';
 import { collectTransfers } from '../main/transfer.js';
 import { serializeError } from './errors.js';
 import { isDefinedTask, type TaskContext } from './index.js';
 import { loadModule } from './load.js';
 import {
+  type BatchReport,
   BootField,
   type ItemOutcome,
   type ItemReport,
+  type MoreItems,
   type PoolWorkerData,
   type SerializedError,
   type SingleValue,
@@ -69,7 +71,7 @@ export default function run(request: TaskRequest): unknown {
     !request.clock &&
     !request.progress &&
     !request.results &&
-    !request.results
+    !request.more
       ? ownFunction(loaded, request.name)
       : undefined;
   if (!task) return runAll(request);
@@ -149,68 +151,130 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     sink = (await comlink).progressSink(request.progress);
   }
   const clock = request.clock ? new Float64Array(request.clock, 0, 2) : undefined;
-  const states = request.clock
-    ? new Int32Array(request.clock, STATES_OFFSET, request.items.length)
-    : undefined;
-  const results = request.results;
-  const values: unknown[] = [];
-  const failures: [number, SerializedError][] = [];
+  const capacity = request.clock ? (request.clock.byteLength - STATES_OFFSET) >> 2 : 0;
+  const states = request.clock ? new Int32Array(request.clock, STATES_OFFSET, capacity) : undefined;
+  const { results, more, kwargs } = request;
   const origin = performance.timeOrigin;
-  const { items, indices, attempts, kwargs } = request;
-  const transfers: (ArrayBuffer | MessagePort)[] = [];
-  const began = performance.now();
-  for (let i = 0; i < items.length; i++) {
-    if (states) {
-      if (Atomics.compareExchange(states, i, ItemState.pending, ItemState.running) !== 0) {
+  let batch: MoreItems = {
+    base: 0,
+    items: request.items,
+    indices: request.indices,
+    attempts: request.attempts,
+  };
+  let values: unknown[] = [];
+  let failures: [number, SerializedError][] = [];
+  let transfers: (ArrayBuffer | MessagePort)[] = [];
+  let began = performance.now();
+  for (;;) {
+    const { base, items, indices, attempts } = batch;
+    for (let i = 0; i < items.length; i++) {
+      const position = base + i;
+      if (states) {
+        if (Atomics.compareExchange(states, position, ItemState.pending, ItemState.running) !== 0) {
+          values.push(undefined);
+          continue;
+        }
+        // Start times matter only for per-item deadlines.
+        if (request.timed && clock) {
+          clock[1] = origin + performance.now();
+          clock[0] = position;
+        }
+      }
+      let failed: SerializedError | undefined;
+      let value: unknown;
+      try {
+        if (withCtx) {
+          const index = typeof indices === 'number' ? indices + i : (indices[i] ?? 0);
+          value = fn(items[i], {
+            index,
+            attempt: typeof attempts === 'number' ? attempts : (attempts[i] ?? 1),
+            kwargs,
+            progress: sink ? (v) => void sink.report(index, v) : () => {},
+          });
+        } else {
+          value = (fn as (item: unknown) => unknown)(items[i]);
+        }
+        if (isThenable(value)) value = await value;
+        const cloneProblem = uncloneable(value);
+        if (cloneProblem) failed = cloneError(cloneProblem);
+      } catch (error) {
+        failed = serializeError(error, 'task');
+      }
+      if (results) {
+        const outcome: ItemOutcome = failed ? { ok: false, error: failed } : { ok: true, value };
+        const oneTransfer: (ArrayBuffer | MessagePort)[] = [];
+        if (!failed) collectTransfers(value, oneTransfer);
+        const report: ItemReport = [position, outcome];
+        results.postMessage(report, oneTransfer);
+      } else if (failed) {
         values.push(undefined);
-        continue;
-      }
-      // Start times matter only for per-item deadlines.
-      if (request.timed && clock) {
-        clock[1] = origin + performance.now();
-        clock[0] = i;
-      }
-    }
-    let failed: SerializedError | undefined;
-    let value: unknown;
-    try {
-      if (withCtx) {
-        const index = typeof indices === 'number' ? indices + i : (indices[i] ?? 0);
-        value = fn(items[i], {
-          index,
-          attempt: typeof attempts === 'number' ? attempts : (attempts[i] ?? 1),
-          kwargs,
-          progress: sink ? (v) => void sink.report(index, v) : () => {},
-        });
+        failures.push([i, failed]);
       } else {
-        value = (fn as (item: unknown) => unknown)(items[i]);
+        if (typeof value === 'object' && value !== null) collectTransfers(value, transfers);
+        values.push(value);
       }
-      if (isThenable(value)) value = await value;
-      const cloneProblem = uncloneable(value);
-      if (cloneProblem) failed = cloneError(cloneProblem);
-    } catch (error) {
-      failed = serializeError(error, 'task');
+      if (states) Atomics.store(states, position, ItemState.finished);
     }
-    if (results) {
-      const outcome: ItemOutcome = failed ? { ok: false, error: failed } : { ok: true, value };
-      const oneTransfer: (ArrayBuffer | MessagePort)[] = [];
-      if (!failed) collectTransfers(value, oneTransfer);
-      const report: ItemReport = [i, outcome];
-      results.postMessage(report, oneTransfer);
-    } else if (failed) {
-      values.push(undefined);
-      failures.push([i, failed]);
-    } else {
-      if (typeof value === 'object' && value !== null) collectTransfers(value, transfers);
-      values.push(value);
-    }
-    if (states) Atomics.store(states, i, ItemState.finished);
+    // A growing chunk: the main thread may have sent more while this batch ran.
+    const next = more ? receiveMessageOnPort(more) : undefined;
+    if (!more || !next) break;
+    const report: BatchReport = {
+      base,
+      count: items.length,
+      values,
+      failures,
+      ms: performance.now() - began,
+    };
+    postReport(more, report, transfers);
+    values = [];
+    failures = [];
+    transfers = [];
+    began = performance.now();
+    batch = next.message as MoreItems;
   }
-  if (clock) clock[0] = request.items.length;
+  if (clock) clock[0] = capacity;
   request.progress?.close();
   results?.close();
-  const response: TaskResponse = { values, failures, ms: performance.now() - began };
+  more?.close();
+  const ms = performance.now() - began;
+  const response: TaskResponse = more
+    ? { values, failures, ms, base: batch.base, count: batch.items.length }
+    : { values, failures, ms };
   return transfers.length === 0 ? response : moved(transfers, response);
+}
+
+/**
+ * Posts a finished batch. Values the worker could not tell apart from
+ * cloneable ones fail alone when the whole report cannot be cloned.
+ */
+function postReport(
+  port: MessagePort,
+  report: BatchReport,
+  transfers: (ArrayBuffer | MessagePort)[],
+): void {
+  try {
+    port.postMessage(report, transfers);
+    return;
+  } catch (error) {
+    const values = report.values.slice();
+    const failures = report.failures.slice();
+    values.forEach((value, i) => {
+      try {
+        structuredClone(value);
+      } catch (cloneFailure) {
+        values[i] = undefined;
+        failures.push([
+          i,
+          {
+            ...cloneError('a value that cannot be cloned'),
+            cause: serializeError(cloneFailure, 'clone'),
+          },
+        ]);
+      }
+    });
+    if (failures.length === report.failures.length) throw error;
+    port.postMessage({ ...report, values, failures }, transfers);
+  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -224,6 +288,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function failAll(request: TaskRequest, error: SerializedError): TaskResponse {
   request.progress?.close();
   request.results?.close();
+  request.more?.close();
   return {
     values: request.items.map(() => undefined),
     failures: request.items.map((_, i) => [i, error] as const),
@@ -239,7 +304,24 @@ function cloneError(what: string) {
   };
 }
 
-/** Finds a function or symbol that would make the value fail structured clone. */
+/** Built-in objects structured clone refuses, by their `Symbol.toStringTag`. */
+const UNCLONEABLE_TAGS = new Set([
+  'WeakMap',
+  'WeakSet',
+  'WeakRef',
+  'FinalizationRegistry',
+  'Promise',
+  'Generator',
+  'AsyncGenerator',
+  'Symbol',
+  'Map Iterator',
+  'Set Iterator',
+  'Array Iterator',
+  'String Iterator',
+  'RegExp String Iterator',
+]);
+
+/** Finds a function, symbol or built-in that would make the value fail structured clone. */
 function uncloneable(value: unknown, depth = 0, seen?: Set<object>): string | undefined {
   const type = typeof value;
   if (type === 'function') return 'a function';
@@ -247,6 +329,8 @@ function uncloneable(value: unknown, depth = 0, seen?: Set<object>): string | un
   if (type !== 'object' || value === null || depth > 3) return undefined;
   const obj = value as object;
   if (seen?.has(obj) || ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return undefined;
+  const tag = (obj as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+  if (typeof tag === 'string' && UNCLONEABLE_TAGS.has(tag)) return `a ${tag}`;
   seen ??= new Set();
   seen.add(obj);
   const children =

@@ -54,6 +54,13 @@ export interface TaskRequest {
    * result. The response's outcomes are then empty.
    */
   readonly results?: MessagePort;
+  /**
+   * Present for chunks that may grow while they run: before it answers, the
+   * worker looks here for more items ({@link MoreItems}). When there are some, it posts a
+   * {@link BatchReport} for what it has finished here and goes on with them;
+   * otherwise it answers with the last batch.
+   */
+  readonly more?: MessagePort;
 }
 
 /**
@@ -105,6 +112,35 @@ export interface TaskResponse {
   /** The failed items: `[position, error]`. */
   readonly failures: readonly (readonly [position: number, error: SerializedError])[];
   /** Time the worker spent on the request, in ms. */
+  readonly ms: number;
+  /** For chunks that grew: the position of the first item this answer covers. */
+  readonly base?: number;
+  /** For chunks that grew: how many items this answer covers (values may be empty). */
+  readonly count?: number;
+}
+
+/** A batch appended to a running chunk, posted on its `more` port. */
+export interface MoreItems {
+  /** Position of the first item in the chunk. */
+  readonly base: number;
+  readonly items: readonly unknown[];
+  readonly indices: readonly number[] | number;
+  readonly attempts: readonly number[] | number;
+}
+
+/**
+ * What a worker posts on a chunk's `more` port when it finishes a batch and
+ * goes on with the next: the batch's outcomes, by position from `base`.
+ */
+export interface BatchReport {
+  readonly base: number;
+  /** Items in the batch. */
+  readonly count: number;
+  /** Values by position from `base` (empty when outcomes went to `results`). */
+  readonly values: readonly unknown[];
+  /** Failed items: `[position from base, error]`. */
+  readonly failures: readonly (readonly [position: number, error: SerializedError])[];
+  /** Time the worker spent on the batch, in ms. */
   readonly ms: number;
 }
 

@@ -192,4 +192,86 @@ describe('chunkSize at the pool level', () => {
     });
     expect(fallback.map((s) => (s as Seen | null)?.x ?? null)).toEqual([0, null, 2]);
   });
+
+  describe("a learnt chunk ('auto') that grows while it runs", () => {
+    // ~1 ms items: the learnt size is a few items, and the call keeps more
+    // batches than one per slot in flight, so a running chunk takes the next
+    // batches without giving its slot back.
+    const slow = (n: number, kwargs: Record<string, unknown>) =>
+      Array.from({ length: n }, (_, i) =>
+        pool.attempt('probe', { item: i, index: i, attempt: 1, chunkSize: 'auto', kwargs }),
+      );
+
+    it('serves many batches on one slot lease, each item once and in place', async () => {
+      await Promise.all(slow(20, { ms: 1 }));
+      const target = targetOf(pool.task('probe'))!;
+      const batch = target.capacity('auto') / 3;
+      expect(batch).toBeLessThan(20);
+      const { runs, count } = counters(120);
+      const before = pool.stats().completed;
+      const out = (await Promise.all(slow(120, { ms: 1, runs }))) as Seen[];
+      expect(out.map((s) => [s.x, s.index, s.attempt])).toEqual(
+        Array.from({ length: 120 }, (_, i) => [i, i, 1]),
+      );
+      expect(count()).toEqual(Array.from({ length: 120 }, () => 1));
+      const leases = pool.stats().completed - before;
+      expect(leases).toBeLessThan(120 / batch / 2);
+    });
+
+    it('times out an item of a later batch alone; its mates run once, no attempt lost', async () => {
+      const { runs, count } = counters(60);
+      const terminated = pool.stats().terminated;
+      const settled = await Promise.allSettled(
+        Array.from({ length: 60 }, (_, i) =>
+          pool.attempt('probe', {
+            item: i,
+            index: i,
+            attempt: 1,
+            chunkSize: 'auto',
+            timeout: 300,
+            kwargs: { ms: 1, runs, hang: 40 },
+          }),
+        ),
+      );
+      expect((settled[40] as PromiseRejectedResult).reason).toBeInstanceOf(TaskTimeoutError);
+      settled.forEach((r, i) => {
+        if (i !== 40)
+          expect((r as PromiseFulfilledResult<Seen>).value).toMatchObject({ x: i, attempt: 1 });
+      });
+      expect(count()).toEqual(Array.from({ length: 60 }, () => 1));
+      expect(pool.stats().terminated - terminated).toBe(1);
+    });
+
+    it('fails a value that cannot be cloned alone, wherever it lands', async () => {
+      const cloneless = pool.task('cloneless');
+      await alcall([0, 1, 2, 3], cloneless, { chunkSize: 'auto' });
+      const items = Array.from({ length: 60 }, (_, i) => i);
+      const out = await alcall(items, cloneless, { chunkSize: 'auto', returnExceptions: true });
+      out.forEach((v, i) => {
+        if (i === 13) expect(isPoolcallError(v, 'ERR_DATA_CLONE')).toBe(true);
+        else expect(v).toBe(i);
+      });
+    });
+
+    it('fails an item that cannot be cloned to the worker alone', async () => {
+      await Promise.all(slow(10, { ms: 1 }));
+      const items: unknown[] = Array.from({ length: 60 }, (_, i) => (i === 30 ? () => i : i));
+      const settled = await Promise.allSettled(
+        items.map((item, i) =>
+          pool.attempt('probe', {
+            item,
+            index: i,
+            attempt: 1,
+            chunkSize: 'auto',
+            kwargs: { ms: 1 },
+          }),
+        ),
+      );
+      settled.forEach((r, i) => {
+        if (i === 30) {
+          expect(isPoolcallError((r as PromiseRejectedResult).reason, 'ERR_DATA_CLONE')).toBe(true);
+        } else expect((r as PromiseFulfilledResult<Seen>).value.x).toBe(i);
+      });
+    });
+  });
 });

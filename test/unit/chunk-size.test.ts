@@ -5,6 +5,7 @@ import {
   AutoSize,
   MESSAGE_OVERHEAD_MS,
   OVERHEAD_SHARE,
+  READY_BATCHES,
 } from '../../src/main/chunk-size.js';
 
 describe("chunkSize: 'auto'", () => {
@@ -32,18 +33,18 @@ describe("chunkSize: 'auto'", () => {
     expect(slow.size).toBe(AUTO_MIN);
   });
 
-  it('keeps two chunks per slot in flight below the largest size', () => {
+  it('keeps one batch running and READY_BATCHES ready per slot below the largest size', () => {
     const s = new AutoSize();
     s.observe(1, 100);
     expect(s.size).toBeLessThan(AUTO_MAX);
-    expect(s.window).toBe(2 * s.size);
+    expect(s.window).toBe((1 + READY_BATCHES) * s.size);
   });
 
   it('follows a change of item cost, smoothing over chunks', () => {
     const s = new AutoSize();
     s.observe(0.1, 1000);
     const fast = s.size;
-    for (let i = 0; i < 10; i++) s.observe(10, 10);
+    for (let i = 0; i < 10; i++) s.observe(100, 10);
     expect(s.size).toBeLessThan(fast);
     expect(s.size).toBe(1);
   });
