@@ -116,8 +116,12 @@ export class ChunkRun {
   readonly #settle: ChunkSettler;
   readonly #group: ChunkTask;
   readonly #growth: ChunkGrowth | undefined;
-  /** Every entry sent, by position: the first batch's array, grown by {@link extend}. */
-  #entries: ChunkEntry[] = [];
+  /**
+   * Every entry sent, by position: the first batch's array, grown by
+   * {@link extend}. A growing chunk lets go of the entries of each reported
+   * batch (their places become holes), so it holds no finished items.
+   */
+  #entries: (ChunkEntry | undefined)[] = [];
   #states: Int32Array | undefined;
   #stop: Stop | undefined;
   #halt: (why: Stop) => void = () => {};
@@ -130,6 +134,8 @@ export class ChunkRun {
   #reported = 0;
   readonly #listeners = new Map<AbortSignal, () => void>();
   #strict = false;
+  /** Looks at per-item deadlines within `delay` ms at the latest (strict chunks). */
+  #schedule: ((delay: number) => void) | undefined;
 
   constructor(host: ChunkHost, task: ChunkTask, settle: ChunkSettler, growth?: ChunkGrowth) {
     this.#host = host;
@@ -146,9 +152,17 @@ export class ChunkRun {
     return (
       this.#more !== undefined &&
       this.#stop === undefined &&
-      this.#bases.length - this.#reported <= (this.#growth?.ahead ?? 0) &&
-      this.#entries.length < (this.#growth?.capacity ?? 0)
+      this.held <= (this.#growth?.ahead ?? 0) &&
+      this.#entries.length < (this.#growth?.capacity ?? 0) &&
+      // Not before the worker has taken the chunk: a message that never
+      // reached a worker must not have sent batches after it.
+      Atomics.load(this.#states!, 0) !== ItemState.pending
     );
+  }
+
+  /** Batches sent and not yet reported: the one the worker runs and those it holds. */
+  get held(): number {
+    return this.#bases.length - this.#reported;
   }
 
   /** Positions left for {@link extend}. */
@@ -164,8 +178,12 @@ export class ChunkRun {
   extend(entries: ChunkEntry[]): ChunkEntry[] {
     const port = this.#more;
     if (!port || !this.extendable || entries.length > this.room) return entries;
+    // Only a chunk timed from its start times items (and has a results port).
+    if (!this.#strict && entries.some((e) => e.timeout !== undefined)) return entries;
     const base = this.#entries.length;
     const { message, transferList } = this.#batch(entries, base);
+    // A batch the worker might never read must not take buffers with it.
+    if (transferList.length > 0) return entries;
     try {
       port.postMessage(message, transferList);
     } catch (error) {
@@ -179,6 +197,7 @@ export class ChunkRun {
     this.#bases.push(base);
     for (const e of entries) this.#entries.push(e);
     this.#adopt(entries);
+    this.#schedule?.(minTimeout(entries));
     return [];
   }
 
@@ -233,15 +252,26 @@ export class ChunkRun {
     }
     const running = { abort: (error: unknown) => this.#halt({ kind: 'closed', error }) };
     host.running.add(running);
-    const entries = this.#entries;
     let timer: NodeJS.Timeout | undefined;
+    let due = Number.POSITIVE_INFINITY;
     if (strict) {
       const check = () => {
         timer = undefined;
-        const delay = this.#overdue(entries, clock, states, () => this.#halt({ kind: 'timeout' }));
-        if (delay !== undefined && !this.#stop) timer = setTimeout(check, delay);
+        due = Number.POSITIVE_INFINITY;
+        const delay = this.#overdue(this.#entries, clock, states, () =>
+          this.#halt({ kind: 'timeout' }),
+        );
+        if (delay !== undefined && !this.#stop) schedule(delay);
       };
-      timer = setTimeout(check, minTimeout(entries));
+      const schedule = (delay: number) => {
+        const at = performance.now() + delay;
+        if (timer && at >= due) return;
+        if (timer) clearTimeout(timer);
+        due = at;
+        timer = setTimeout(check, delay);
+      };
+      schedule(minTimeout(first));
+      this.#schedule = schedule;
     }
     let response: TaskResponse | undefined;
     let failure: unknown;
@@ -254,6 +284,7 @@ export class ChunkRun {
       failure = error;
     } finally {
       if (timer) clearTimeout(timer);
+      this.#schedule = undefined;
       for (const [signal, onAbort] of this.#listeners) signal.removeEventListener('abort', onAbort);
       host.running.delete(running);
       progress?.done(
@@ -276,7 +307,7 @@ export class ChunkRun {
     if (response) {
       for (const [i, error] of response.failures) outcomes[base + i] = { ok: false, error };
     }
-    const again = this.#conclude(entries, response, base, outcomes, states, failure);
+    const again = this.#conclude(this.#entries, response, base, outcomes, states, failure);
     if (response && more) this.#growth?.onBatch(response.ms, response.count ?? 0);
     return response ? { answered: true, ms: response.ms, again } : { answered: false, again };
   }
@@ -332,8 +363,8 @@ export class ChunkRun {
     const entries = this.#entries;
     const states = this.#states!;
     for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      if (e.done || e.signal !== signal) continue;
+      const e = entries[i];
+      if (!e || e.done || e.signal !== signal) continue;
       const was = Atomics.compareExchange(states, i, ItemState.pending, ItemState.cancelled);
       this.#settle.fail(e, new TaskAbortedError(signal.reason));
       if (was === ItemState.running) this.#halt({ kind: 'cancel' });
@@ -364,6 +395,7 @@ export class ChunkRun {
         if (!outcome || !e) return;
         if (outcome.ok) this.#settle.succeed(e, outcome.value);
         else this.#settle.fail(e, failureOf(outcome.error, this.#group.name, this.#host.module));
+        entries[i] = undefined;
       });
     } else {
       for (const [i, error] of failures) {
@@ -375,6 +407,10 @@ export class ChunkRun {
         if (e && !e.done) this.#settle.succeed(e, values[i]);
       }
     }
+    // Every item of the batch has its outcome now (or was settled before).
+    for (let i = base; i < base + report.count; i++) {
+      if (entries[i]?.done) entries[i] = undefined;
+    }
     this.#growth?.onBatch(report.ms, report.count);
   }
 
@@ -383,7 +419,7 @@ export class ChunkRun {
    * otherwise returns how long to wait before looking again.
    */
   #overdue(
-    entries: readonly ChunkEntry[],
+    entries: readonly (ChunkEntry | undefined)[],
     clock: Float64Array,
     states: Int32Array,
     halt: () => void,
@@ -404,7 +440,7 @@ export class ChunkRun {
   }
 
   #conclude(
-    entries: readonly ChunkEntry[],
+    entries: readonly (ChunkEntry | undefined)[],
     response: TaskResponse | undefined,
     base: number,
     outcomes: readonly (ItemOutcome | undefined)[],
@@ -420,8 +456,8 @@ export class ChunkRun {
     const splitClone = crash && entries.length > 1 && isPoolcallError(crash, 'ERR_DATA_CLONE');
     const answered = response ? base + (response.count ?? response.values.length) : 0;
     for (let i = 0; i < entries.length; i++) {
-      const e = entries[i]!;
-      if (e.done) continue;
+      const e = entries[i];
+      if (!e || e.done) continue;
       const outcome = outcomes[i];
       if (outcome) {
         if (outcome.ok) this.#settle.succeed(e, outcome.value);
@@ -472,18 +508,19 @@ function isCloneFailure(error: unknown): boolean {
   return (error as { name?: unknown } | undefined)?.name === 'DataCloneError';
 }
 
-function hasCulprit(entries: readonly ChunkEntry[], states: Int32Array): boolean {
+function hasCulprit(entries: readonly (ChunkEntry | undefined)[], states: Int32Array): boolean {
   for (let i = 0; i < entries.length; i++) {
     if (Atomics.load(states, i) === ItemState.running) return true;
   }
   return false;
 }
 
-function minTimeout(entries: readonly ChunkEntry[]): number {
+function minTimeout(entries: readonly (ChunkEntry | undefined)[]): number {
   let min = Number.POSITIVE_INFINITY;
   for (const e of entries) {
+    if (!e || e.done) continue;
     const t = e.timeout;
-    if (t !== undefined && !e.done && t < min) min = t;
+    if (t !== undefined && t < min) min = t;
   }
   return Number.isFinite(min) ? Math.max(1, min) : 1000;
 }

@@ -11,7 +11,7 @@ import {
   type ChunkSettler,
   type EntryOwner,
 } from './chunk-run.js';
-import { AutoSize, READY_BATCHES } from './chunk-size.js';
+import { AUTO_MIN, AutoSize, READY_BATCHES } from './chunk-size.js';
 import { currentSignal } from './context.js';
 import type { Lease } from './dispatch.js';
 import { TaskAbortedError } from './errors.js';
@@ -284,7 +284,13 @@ export class Chunker {
     if (fromDefer) group.deferred = false;
     else if (group.deferred) return;
     const d = this.#host.dispatcher;
-    while (this.#queued(group) > 0 && !group.waiting) {
+    while (this.#queued(group) > 0) {
+      // Waiting for a slot: a running chunk of the group may take entries
+      // meanwhile; the slot, when it comes, takes what is left.
+      if (group.waiting) {
+        if (this.#extend(group)) continue;
+        return;
+      }
       const want = this.size(group.name, group.chunkSize);
       if (!fromDefer && this.#queued(group) < want && group.inFlight > 0 && d.free > 0) {
         group.deferred = true;
@@ -298,9 +304,6 @@ export class Chunker {
         continue;
       }
       if (this.#extend(group)) continue;
-      // Nobody else waits for a slot: a running chunk of this group takes
-      // the rest when its worker reports its next batch, or its slot is freed.
-      if (group.growing.size > 0 && d.queued === 0) return;
       group.waiting = true;
       d.acquire().then(
         (granted) => {
@@ -370,19 +373,25 @@ export class Chunker {
    * waits for a slot: a growing chunk must not keep its slot from others.
    */
   #extend(group: Group): boolean {
-    if (group.growing.size === 0 || this.#host.dispatcher.queued > 0) return false;
-    for (const run of group.growing) {
-      if (!run.extendable) continue;
-      const entries = this.#take(group, Math.min(this.size(group.name, group.chunkSize), run.room));
-      if (entries.length === 0) return false;
-      const back = run.extend(entries);
-      if (back.length === 0) return true;
-      this.#again(group, back);
-      // A batch that could not be cloned comes back with its entries marked
-      // to travel alone; anything else means the chunk stopped growing.
-      return back[0]!.solo;
+    if (group.growing.size === 0) return false;
+    // Other work waiting for a slot (this group's own request aside) stops
+    // every chunk from growing, so slots go round in FIFO order.
+    if (this.#host.dispatcher.queued > (group.waiting ? 1 : 0)) return false;
+    // The running chunk holding the least work takes the batch.
+    let run: ChunkRun | undefined;
+    for (const r of group.growing) {
+      if (r.extendable && (!run || r.held < run.held)) run = r;
     }
-    return false;
+    if (!run) return false;
+    const entries = this.#take(group, Math.min(this.size(group.name, group.chunkSize), run.room));
+    if (entries.length === 0) return false;
+    const back = run.extend(entries);
+    if (back.length === 0) return true;
+    this.#again(group, back);
+    // A batch that could not be cloned comes back with its entries marked to
+    // travel alone; others (a timeout the chunk does not time, a transfer)
+    // wait for a slot of their own.
+    return back[0]!.solo;
   }
 
   /** Positions a growing chunk may hold: many batches, bounded so a run's bookkeeping stays small. */
@@ -400,10 +409,16 @@ export class Chunker {
     }
     group.inFlight++;
     // A learnt chunk grows while it runs when the call keeps more than one
-    // batch per slot in flight (below the largest size).
+    // batch per slot in flight (below the largest size), once its items are
+    // known to be short enough to batch (above the smallest size: a slow or
+    // not yet measured item must not hold others back in a busy worker).
     const sizer = group.chunkSize === 'auto' ? this.#sizer(group.name) : undefined;
     const grows =
-      sizer !== undefined && sizer.window > size && entries.length === size && !entries[0]!.solo;
+      sizer !== undefined &&
+      size > AUTO_MIN &&
+      sizer.window > size &&
+      entries.length === size &&
+      !entries[0]!.solo;
     const growth = grows
       ? {
           capacity: this.#capacity(group),

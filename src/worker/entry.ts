@@ -232,14 +232,24 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     began = performance.now();
     batch = next.message as MoreItems;
   }
+  const ms = performance.now() - began;
+  let response: TaskResponse = { values, failures, ms };
+  if (more) {
+    // The last batch travels as a report too, where a value that cannot be
+    // cloned fails alone; the answer only says where the chunk ended.
+    const end = batch.base + batch.items.length;
+    postReport(
+      more,
+      { base: batch.base, count: batch.items.length, values, failures, ms },
+      transfers,
+    );
+    response = { values: [], failures: [], ms: 0, base: end, count: 0 };
+    transfers = [];
+  }
   if (clock) clock[0] = capacity;
   request.progress?.close();
   results?.close();
   more?.close();
-  const ms = performance.now() - began;
-  const response: TaskResponse = more
-    ? { values, failures, ms, base: batch.base, count: batch.items.length }
-    : { values, failures, ms };
   return transfers.length === 0 ? response : moved(transfers, response);
 }
 
@@ -272,7 +282,19 @@ function postReport(
         ]);
       }
     });
-    if (failures.length === report.failures.length) throw error;
+    if (failures.length === report.failures.length) {
+      // No single value is to blame: the batch fails as a whole.
+      const all = serializeError(error, 'clone');
+      const every = report.values.map(
+        (_, i) =>
+          [i, { ...cloneError('a value that cannot be cloned'), cause: all }] as [
+            number,
+            SerializedError,
+          ],
+      );
+      port.postMessage({ ...report, values: report.values.map(() => undefined), failures: every });
+      return;
+    }
     port.postMessage({ ...report, values, failures }, transfers);
   }
 }

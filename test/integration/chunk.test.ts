@@ -273,5 +273,24 @@ describe('chunkSize at the pool level', () => {
         } else expect((r as PromiseFulfilledResult<Seen>).value.x).toBe(i);
       });
     });
+
+    it('times an attempt with a timeout that arrives while an untimed chunk grows', async () => {
+      const kwargs = { ms: 1, hang: 150 };
+      await Promise.all(slow(20, { ms: 1 }));
+      const plain = Array.from({ length: 100 }, (_, i) =>
+        pool.attempt('probe', { item: i, index: i, attempt: 1, chunkSize: 'auto', kwargs }),
+      );
+      await plain[0];
+      const timed = pool.attempt('probe', {
+        item: 150,
+        index: 150,
+        attempt: 1,
+        chunkSize: 'auto',
+        timeout: 200,
+        kwargs,
+      });
+      await expect(timed).rejects.toBeInstanceOf(TaskTimeoutError);
+      expect(await Promise.all(plain)).toHaveLength(100);
+    });
   });
 });
