@@ -5,77 +5,21 @@
  * through a clock buffer shared with the worker (see chunk-state.ts).
  */
 import {
+  BulkOwner,
   ChunkEntry,
   type ChunkHost,
-  ChunkRun,
   type ChunkSettler,
-  type EntryOwner,
-} from './chunk-run.js';
+  Deferred,
+} from './chunk-entry.js';
+import { ChunkGroup, type GroupKey } from './chunk-group.js';
+import { ChunkRun } from './chunk-run.js';
 import { AUTO_MIN, AutoSize, READY_BATCHES } from './chunk-size.js';
-import { currentSignal } from './context.js';
+import { combinedSignal } from './context.js';
 import type { Lease } from './dispatch.js';
 import { TaskAbortedError } from './errors.js';
 import type { AttemptRequest, BulkRequest, BulkSink } from './target.js';
 
-export type { ChunkHost } from './chunk-run.js';
-
-interface Group {
-  readonly key: string;
-  readonly name: string;
-  readonly chunkSize: number | 'auto';
-  readonly kwargs: unknown;
-  readonly onProgress: AttemptRequest['onProgress'];
-  /** Entries to run again first (chunk-mates of a terminated chunk). */
-  front: ChunkEntry[];
-  queue: ChunkEntry[];
-  head: number;
-  scheduled: boolean;
-  deferred: boolean;
-  waiting: boolean;
-  inFlight: number;
-  /** Running chunks that can take more entries while they run. */
-  readonly growing: Set<ChunkRun>;
-  readonly watched: Map<AbortSignal, () => void>;
-}
-
-/** What attempts must share to travel in one chunk, besides the task and chunk size. */
-type GroupKey = Pick<AttemptRequest, 'kwargs' | 'onProgress'>;
-
-/** Settles the promise of one attempt. */
-class Deferred implements EntryOwner {
-  readonly #resolve: (value: unknown) => void;
-  readonly #reject: (error: unknown) => void;
-
-  constructor(resolve: (value: unknown) => void, reject: (error: unknown) => void) {
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-
-  succeed(_e: ChunkEntry, value: unknown): void {
-    this.#resolve(value);
-  }
-
-  fail(_e: ChunkEntry, error: unknown): void {
-    this.#reject(error);
-  }
-}
-
-/** Hands the outcomes of a {@link Chunker.submitMany} batch to its sink. */
-class BulkOwner implements EntryOwner {
-  readonly #sink: BulkSink;
-
-  constructor(sink: BulkSink) {
-    this.#sink = sink;
-  }
-
-  succeed(e: ChunkEntry, value: unknown): void {
-    this.#sink.succeed(e.index, value);
-  }
-
-  fail(e: ChunkEntry, error: unknown): void {
-    this.#sink.fail(e.index, e.item, error);
-  }
-}
+export type { ChunkHost } from './chunk-entry.js';
 
 /** Fewest positions a growing chunk holds. */
 const GROW_MIN = 256;
@@ -87,12 +31,12 @@ const GROW_BATCHES = 64;
 /** Packs attempts into chunks and runs them, one chunk per slot. */
 export class Chunker {
   readonly #host: ChunkHost;
-  readonly #groups = new Map<string, Group[]>();
+  readonly #groups = new Map<string, ChunkGroup[]>();
   readonly #sizes = new Map<string, AutoSize>();
   #outstanding = 0;
   #idle: (() => void)[] = [];
   #closed: unknown;
-  #last: Group | undefined;
+  #last: ChunkGroup | undefined;
 
   constructor(host: ChunkHost) {
     this.#host = host;
@@ -118,7 +62,7 @@ export class Chunker {
     return new Promise((resolve, reject) => {
       const owner = new Deferred(resolve, reject);
       const { item, index, attempt, timeout, onStart } = request;
-      group.queue.push(new ChunkEntry(item, index, attempt, timeout, signal, onStart, owner));
+      group.push(new ChunkEntry(item, index, attempt, timeout, signal, onStart, owner));
       this.#enqueued(group, 1, signal);
     });
   }
@@ -159,17 +103,16 @@ export class Chunker {
     const group = this.#group(name, request.chunkSize, request);
     const owner = new BulkOwner(sink);
     const timeout = request.timeout;
-    const queue = group.queue;
     for (let i = 0; i < n; i++) {
-      queue.push(new ChunkEntry(items[i], indices[i]!, 1, timeout, signal, undefined, owner));
+      group.push(new ChunkEntry(items[i], indices[i]!, 1, timeout, signal, undefined, owner));
     }
     this.#enqueued(group, n, signal);
   }
 
   /** Counts `n` newly queued entries and schedules a flush of their group. */
-  #enqueued(group: Group, n: number, signal: AbortSignal | undefined): void {
+  #enqueued(group: ChunkGroup, n: number, signal: AbortSignal | undefined): void {
     this.#outstanding += n;
-    if (signal && !group.watched.has(signal)) this.#watch(group, signal);
+    group.watch(signal);
     if (!group.scheduled) {
       group.scheduled = true;
       queueMicrotask(() => this.#flush(group, false));
@@ -185,7 +128,7 @@ export class Chunker {
     let waiters = 0;
     for (const groups of this.#groups.values()) {
       for (const g of groups) {
-        entries += this.#queued(g);
+        entries += g.queued;
         if (g.waiting) waiters++;
       }
     }
@@ -203,7 +146,7 @@ export class Chunker {
     this.#closed = error;
     for (const groups of this.#groups.values()) {
       for (const g of groups)
-        for (const e of this.#take(g, Number.POSITIVE_INFINITY)) this.#fail(e, error);
+        for (const e of g.take(Number.POSITIVE_INFINITY)) this.#fail(e, error);
     }
   }
 
@@ -216,7 +159,7 @@ export class Chunker {
     return s;
   }
 
-  #group(name: string, chunkSize: number | 'auto', r: GroupKey): Group {
+  #group(name: string, chunkSize: number | 'auto', r: GroupKey): ChunkGroup {
     const last = this.#last;
     if (
       last &&
@@ -231,60 +174,27 @@ export class Chunker {
     return this.#last;
   }
 
-  #find(name: string, chunkSize: number | 'auto', r: GroupKey): Group {
+  #find(name: string, chunkSize: number | 'auto', r: GroupKey): ChunkGroup {
     const key = `${name}\u0000${chunkSize}`;
     let list = this.#groups.get(key);
     if (!list) {
       list = [];
       this.#groups.set(key, list);
     }
-    for (const g of list) if (g.kwargs === r.kwargs && g.onProgress === r.onProgress) return g;
-    const group: Group = {
-      key,
-      name,
-      chunkSize,
-      kwargs: r.kwargs,
-      onProgress: r.onProgress,
-      front: [],
-      queue: [],
-      head: 0,
-      scheduled: false,
-      deferred: false,
-      waiting: false,
-      inFlight: 0,
-      growing: new Set(),
-      watched: new Map(),
-    };
+    for (const g of list) if (g.holds(r)) return g;
+    const group = new ChunkGroup(key, name, chunkSize, r.kwargs, r.onProgress, (e, error) =>
+      this.#fail(e, error),
+    );
     list.push(group);
     return group;
   }
 
-  #watch(group: Group, signal: AbortSignal): void {
-    const onAbort = () => {
-      const error = new TaskAbortedError(signal.reason);
-      const keep = (e: ChunkEntry) => {
-        if (e.signal !== signal) return true;
-        this.#fail(e, error);
-        return false;
-      };
-      group.front = group.front.filter(keep);
-      group.queue = group.queue.slice(group.head).filter(keep);
-      group.head = 0;
-    };
-    group.watched.set(signal, onAbort);
-    signal.addEventListener('abort', onAbort, { once: true });
-  }
-
-  #queued(group: Group): number {
-    return group.front.length + group.queue.length - group.head;
-  }
-
-  #flush(group: Group, fromDefer: boolean): void {
+  #flush(group: ChunkGroup, fromDefer: boolean): void {
     group.scheduled = false;
     if (fromDefer) group.deferred = false;
     else if (group.deferred) return;
     const d = this.#host.dispatcher;
-    while (this.#queued(group) > 0) {
+    while (group.queued > 0) {
       // Waiting for a slot: a running chunk of the group may take entries
       // meanwhile; the slot, when it comes, takes what is left.
       if (group.waiting) {
@@ -292,7 +202,7 @@ export class Chunker {
         return;
       }
       const want = this.size(group.name, group.chunkSize);
-      if (!fromDefer && this.#queued(group) < want && group.inFlight > 0 && d.free > 0) {
+      if (!fromDefer && group.queued < want && group.inFlight > 0 && d.free > 0) {
         group.deferred = true;
         setImmediate(() => this.#flush(group, true));
         return;
@@ -313,7 +223,7 @@ export class Chunker {
         },
         (error: unknown) => {
           group.waiting = false;
-          for (const e of this.#take(group, Number.POSITIVE_INFINITY)) this.#fail(e, error);
+          for (const e of group.take(Number.POSITIVE_INFINITY)) this.#fail(e, error);
           this.#forget(group);
         },
       );
@@ -322,42 +232,8 @@ export class Chunker {
     this.#forget(group);
   }
 
-  /** Takes up to `n` live entries, requeued ones first; a solo entry travels alone. */
-  #take(group: Group, n: number): ChunkEntry[] {
-    const out: ChunkEntry[] = [];
-    while (out.length < n) {
-      const e = group.front.length > 0 ? group.front.shift() : group.queue[group.head++];
-      if (!e) break;
-      if (e.done) continue;
-      if (e.signal?.aborted) {
-        this.#fail(e, new TaskAbortedError(e.signal.reason));
-        continue;
-      }
-      if (e.solo && out.length > 0) {
-        group.front.unshift(e);
-        break;
-      }
-      out.push(e);
-      if (e.solo) break;
-    }
-    if (group.head >= group.queue.length) {
-      group.queue = [];
-      group.head = 0;
-      if (group.front.length === 0) this.#unwatch(group);
-    } else if (group.head > 1024 && group.head * 2 > group.queue.length) {
-      group.queue = group.queue.slice(group.head);
-      group.head = 0;
-    }
-    return out;
-  }
-
-  #unwatch(group: Group): void {
-    for (const [signal, onAbort] of group.watched) signal.removeEventListener('abort', onAbort);
-    group.watched.clear();
-  }
-
-  #forget(group: Group): void {
-    if (this.#queued(group) > 0 || group.inFlight > 0 || group.waiting || group.scheduled) return;
+  #forget(group: ChunkGroup): void {
+    if (group.queued > 0 || group.inFlight > 0 || group.waiting || group.scheduled) return;
     if (group.deferred) return;
     if (this.#last === group) this.#last = undefined;
     const list = this.#groups.get(group.key);
@@ -372,7 +248,7 @@ export class Chunker {
    * has nothing waiting beyond its current batch. Only while no other work
    * waits for a slot: a growing chunk must not keep its slot from others.
    */
-  #extend(group: Group): boolean {
+  #extend(group: ChunkGroup): boolean {
     if (group.growing.size === 0) return false;
     // Other work waiting for a slot (this group's own request aside) stops
     // every chunk from growing, so slots go round in FIFO order.
@@ -383,7 +259,7 @@ export class Chunker {
       if (r.extendable && (!run || r.held < run.held)) run = r;
     }
     if (!run) return false;
-    const entries = this.#take(group, Math.min(this.size(group.name, group.chunkSize), run.room));
+    const entries = group.take(Math.min(this.size(group.name, group.chunkSize), run.room));
     if (entries.length === 0) return false;
     const back = run.extend(entries);
     if (back.length === 0) return true;
@@ -395,14 +271,14 @@ export class Chunker {
   }
 
   /** Positions a growing chunk may hold: many batches, bounded so a run's bookkeeping stays small. */
-  #capacity(group: Group): number {
+  #capacity(group: ChunkGroup): number {
     const size = this.size(group.name, group.chunkSize);
     return Math.min(GROW_MAX, Math.max(GROW_MIN, GROW_BATCHES * size));
   }
 
-  #dispatch(group: Group, lease: Lease): void {
+  #dispatch(group: ChunkGroup, lease: Lease): void {
     const size = this.size(group.name, group.chunkSize);
-    const entries = this.#take(group, size);
+    const entries = group.take(size);
     if (entries.length === 0) {
       lease.release();
       return;
@@ -425,7 +301,7 @@ export class Chunker {
           ahead: READY_BATCHES,
           onBatch: (ms: number, items: number) => {
             sizer?.observe(ms, items);
-            if (this.#queued(group) > 0 && !group.scheduled) {
+            if (group.queued > 0 && !group.scheduled) {
               group.scheduled = true;
               queueMicrotask(() => this.#flush(group, false));
             }
@@ -440,22 +316,19 @@ export class Chunker {
       if (!grows && outcome.ms !== undefined) sizer?.observe(outcome.ms, entries.length);
       this.#again(group, outcome.again);
       lease.release(outcome.answered ? 'ok' : 'failed');
-      if (this.#queued(group) > 0) this.#flush(group, false);
+      if (group.queued > 0) this.#flush(group, false);
       else this.#forget(group);
     });
   }
 
   /** Puts unfinished chunk-mates of a terminated chunk back at the front of the queue. */
-  #again(group: Group, again: ChunkEntry[]): void {
+  #again(group: ChunkGroup, again: ChunkEntry[]): void {
     if (again.length === 0) return;
     if (this.#closed !== undefined) {
       for (const e of again) this.#fail(e, this.#closed);
       return;
     }
-    group.front = again.concat(group.front);
-    for (const e of again) {
-      if (e.signal && !group.watched.has(e.signal)) this.#watch(group, e.signal);
-    }
+    group.unshift(again);
   }
 
   readonly #settler: ChunkSettler = {
@@ -483,21 +356,4 @@ export class Chunker {
     this.#idle = [];
     for (const resolve of idle) resolve();
   }
-}
-
-let lastCaller: AbortSignal | undefined;
-let lastScoped: AbortSignal | undefined;
-let lastCombined: AbortSignal | undefined;
-
-/** The caller's signal combined with the current scope's, remembering the last pair. */
-function combinedSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
-  const scoped = currentSignal();
-  if (!scoped) return signal;
-  if (!signal || signal === scoped) return scoped;
-  if (signal !== lastCaller || scoped !== lastScoped) {
-    lastCaller = signal;
-    lastScoped = scoped;
-    lastCombined = AbortSignal.any([signal, scoped]);
-  }
-  return lastCombined;
 }

@@ -27,3 +27,20 @@ export function effectiveSignal(signal?: AbortSignal): AbortSignal | undefined {
   if (!signal || signal === scoped) return scoped;
   return AbortSignal.any([signal, scoped]);
 }
+
+let lastCaller: AbortSignal | undefined;
+let lastScoped: AbortSignal | undefined;
+let lastCombined: AbortSignal | undefined;
+
+/** The caller's signal combined with the current scope's, remembering the last pair. */
+export function combinedSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
+  const scoped = currentSignal();
+  if (!scoped) return signal;
+  if (!signal || signal === scoped) return scoped;
+  if (signal !== lastCaller || scoped !== lastScoped) {
+    lastCaller = signal;
+    lastScoped = scoped;
+    lastCombined = AbortSignal.any([signal, scoped]);
+  }
+  return lastCombined;
+}
