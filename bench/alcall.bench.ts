@@ -16,6 +16,8 @@ const ITEMS = 400;
 const TASK_MS = 2;
 /** Timed batches per contender in one round, alternating between contenders. */
 const SLICES = 3;
+/** Rounds at least: each starts fresh pools, and where their threads land varies from round to round. */
+const MIN_ROUNDS = 7;
 
 function alcallRunner(): Runner {
   const pool = createPool<typeof ops>(opsUrl, { maxThreads: THREADS });
@@ -40,7 +42,8 @@ export async function alcallSuite(options: SuiteOptions): Promise<SuiteResult> {
   const names = { piscina: 'piscina', poolcall: 'poolcall alcall' };
   // Fresh pools each round, alternating in slices: where threads land (the
   // main thread's core or the other) moves figures more than what is measured.
-  for (let k = 0; k < options.rounds; k++) {
+  const roundCount = Math.max(MIN_ROUNDS, options.rounds);
+  for (let k = 0; k < roundCount; k++) {
     const runners = rotate([piscinaRunner(), alcallRunner(), serial], k);
     try {
       for (const r of runners) await warm(r, 'inc', 1);
@@ -66,7 +69,7 @@ export async function alcallSuite(options: SuiteOptions): Promise<SuiteResult> {
     tables: [
       {
         title: 'alcall over a worker task vs piscina Promise.all vs the main thread',
-        intro: `${num(ITEMS)} calls of a ~${TASK_MS} ms CPU task (\`spin(${num(n)})\`), ${THREADS} threads; alcall with default options (the window is the pool's slots), piscina with every call submitted at once. Items/s, median (min–max) over ${options.rounds} rounds, each on pools started afresh, alternating between contenders in ${SLICES} slices (median slice). The machine may be shared: read the ratios, not the absolute rates.`,
+        intro: `${num(ITEMS)} calls of a ~${TASK_MS} ms CPU task (\`spin(${num(n)})\`), ${THREADS} threads; alcall with default options (the window is the pool's slots), piscina with every call submitted at once. Items/s, median (min–max) over ${roundCount} rounds, each on pools started afresh, alternating between contenders in ${SLICES} slices (median slice). The machine may be shared: read the ratios, not the absolute rates.`,
         headers: ['', 'items/s', 'vs piscina', 'vs serial'],
         rows: [
           [piscina.name, show(rate(piscina.name)), '1×', show(piscinaVsSerial, '×')],
