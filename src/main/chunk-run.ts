@@ -21,12 +21,10 @@ import {
   type ChunkTask,
   minTimeout,
 } from './chunk-entry.js';
+import { conclude, type Stop } from './chunk-outcome.js';
 import { clockBytes, ItemState, STATES_OFFSET } from './chunk-state.js';
-import { isPoolcallError, TaskAbortedError, TaskTimeoutError } from './errors.js';
+import { TaskAbortedError, TaskTimeoutError } from './errors.js';
 import { failureOf, piscinaFailure } from './outcome.js';
-
-/** Why a running chunk was stopped. */
-type Stop = { kind: 'timeout' | 'cancel' } | { kind: 'closed'; error: unknown };
 
 /**
  * One chunk on its way to a worker and back. A chunk created with a
@@ -230,7 +228,16 @@ export class ChunkRun {
     if (response) {
       for (const [i, error] of response.failures) outcomes[base + i] = { ok: false, error };
     }
-    const again = this.#conclude(this.#entries, response, base, outcomes, states, failure);
+    const again = conclude(
+      {
+        task: this.#group,
+        module: host.module,
+        settle: this.#settle,
+        stop: this.#stop,
+        onTerminated: () => host.onTerminated(),
+      },
+      { entries: this.#entries, response, base, outcomes, states, failure },
+    );
     if (response && more) this.#growth?.onBatch(response.ms, response.count ?? 0);
     return response ? { answered: true, ms: response.ms, again } : { answered: false, again };
   }
@@ -330,68 +337,8 @@ export class ChunkRun {
     halt();
     return undefined;
   }
-
-  #conclude(
-    entries: readonly (ChunkEntry | undefined)[],
-    response: TaskResponse | undefined,
-    base: number,
-    outcomes: readonly (ItemOutcome | undefined)[],
-    states: Int32Array,
-    failure: unknown,
-  ): ChunkEntry[] {
-    const group = this.#group;
-    const stop = this.#stop;
-    const again: ChunkEntry[] = [];
-    let crash: Error | undefined;
-    if (failure !== undefined && !stop) crash = piscinaFailure(failure, group.name);
-    if (stop && stop.kind !== 'closed' && failure !== undefined) this.#host.onTerminated();
-    const splitClone = crash && entries.length > 1 && isPoolcallError(crash, 'ERR_DATA_CLONE');
-    const answered = response ? base + (response.count ?? response.values.length) : 0;
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      if (!e || e.done) continue;
-      const outcome = outcomes[i];
-      if (outcome) {
-        if (outcome.ok) this.#settle.succeed(e, outcome.value);
-        else this.#settle.fail(e, failureOf(outcome.error, group.name, this.#host.module));
-      } else if (response && i >= base && i < answered) {
-        this.#settle.succeed(e, response.values[i - base]);
-      } else if (stop?.kind === 'closed') {
-        this.#settle.fail(e, stop.error);
-      } else if (splitClone) {
-        e.solo = true;
-        again.push(e);
-      } else if (crash && (Atomics.load(states, i) === ItemState.running || entries.length === 1)) {
-        this.#settle.fail(e, crash);
-      } else if (stop || crash) {
-        again.push(e);
-      } else if (
-        response &&
-        i >= answered &&
-        Atomics.compareExchange(states, i, ItemState.pending, ItemState.cancelled) ===
-          ItemState.pending
-      ) {
-        // Sent after the worker's last look for more: it never started.
-        again.push(e);
-      } else {
-        this.#settle.fail(e, piscinaFailure(new Error('the worker sent no outcome'), group.name));
-      }
-    }
-    if (crash && !splitClone && !hasCulprit(entries, states)) {
-      for (const e of again) this.#settle.fail(e, crash);
-      return [];
-    }
-    return again;
-  }
 }
 
 function isCloneFailure(error: unknown): boolean {
   return (error as { name?: unknown } | undefined)?.name === 'DataCloneError';
-}
-
-function hasCulprit(entries: readonly (ChunkEntry | undefined)[], states: Int32Array): boolean {
-  for (let i = 0; i < entries.length; i++) {
-    if (Atomics.load(states, i) === ItemState.running) return true;
-  }
-  return false;
 }
