@@ -59,11 +59,8 @@ export class ChunkEntry {
   ) {}
 }
 
-/** Settles entries (each exactly once). */
-export interface ChunkSettler {
-  succeed(e: ChunkEntry, value: unknown): void;
-  fail(e: ChunkEntry, error: unknown): void;
-}
+/** Settles entries, each exactly once, before telling their owners. */
+export type ChunkSettler = EntryOwner;
 
 /** What a chunk run leaves: whether the worker answered, its run time, and entries to run again. */
 export interface ChunkOutcome {

@@ -161,13 +161,7 @@ export class Chunker {
 
   #group(name: string, chunkSize: number | 'auto', r: GroupKey): ChunkGroup {
     const last = this.#last;
-    if (
-      last &&
-      last.name === name &&
-      last.chunkSize === chunkSize &&
-      last.kwargs === r.kwargs &&
-      last.onProgress === r.onProgress
-    ) {
+    if (last && last.name === name && last.chunkSize === chunkSize && last.holds(r)) {
       return last;
     }
     this.#last = this.#find(name, chunkSize, r);
