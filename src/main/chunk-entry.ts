@@ -86,6 +86,8 @@ export interface ChunkGrowth {
   readonly ahead: number;
   /** A batch finished in the worker, which went on with the next one. */
   onBatch(ms: number, items: number): void;
+  /** The worker claimed the chunk's first item: batches may be sent from now on. */
+  onTaken(): void;
 }
 
 /** The message carrying `entries` from position `base`, with what it transfers. */

@@ -4,12 +4,14 @@
  * once the worker answered, was terminated or crashed.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import type {
-  BatchReport,
-  ItemOutcome,
-  ItemReport,
-  TaskRequest,
-  TaskResponse,
+import {
+  type BatchReport,
+  type ItemOutcome,
+  type ItemReport,
+  type MoreReport,
+  TAKEN,
+  type TaskRequest,
+  type TaskResponse,
 } from '../worker/protocol.js';
 import {
   batchOf,
@@ -169,7 +171,10 @@ export class ChunkRun {
     this.#results = channel?.port1;
     if (more) {
       this.#more = more.port1;
-      more.port1.on('message', (report: BatchReport) => this.#onReport(report));
+      more.port1.on('message', (report: MoreReport) => {
+        if (report === TAKEN) this.#growth?.onTaken();
+        else this.#onReport(report);
+      });
     }
     const running = { abort: (error: unknown) => this.#halt({ kind: 'closed', error }) };
     host.running.add(running);
@@ -215,7 +220,8 @@ export class ChunkRun {
     if (more) {
       // Reports the worker posted before its answer may not have been read yet.
       for (let m = receiveMessageOnPort(more.port1); m; m = receiveMessageOnPort(more.port1)) {
-        this.#onReport(m.message as BatchReport);
+        const report = m.message as MoreReport;
+        if (report !== TAKEN) this.#onReport(report);
       }
       this.#more = undefined;
       more.port1.close();

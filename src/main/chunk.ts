@@ -7,6 +7,7 @@
 import {
   BulkOwner,
   ChunkEntry,
+  type ChunkGrowth,
   type ChunkHost,
   type ChunkSettler,
   Deferred,
@@ -15,7 +16,7 @@ import { ChunkGroup, type GroupKey } from './chunk-group.js';
 import { ChunkRun } from './chunk-run.js';
 import { AUTO_MIN, AutoSize, READY_BATCHES } from './chunk-size.js';
 import { combinedSignal } from './context.js';
-import type { Lease } from './dispatch.js';
+import type { Lease, Tally } from './dispatch.js';
 import { TaskAbortedError } from './errors.js';
 import type { AttemptRequest, BulkRequest, BulkSink } from './target.js';
 
@@ -27,6 +28,8 @@ const GROW_MIN = 256;
 const GROW_MAX = 8192;
 /** Batches of the current chunk size a growing chunk holds (within the bounds above). */
 const GROW_BATCHES = 64;
+/** The group key of calls with neither `kwargs` nor a progress listener. */
+const LONE: GroupKey = { kwargs: undefined, onProgress: undefined };
 
 /** Packs attempts into chunks and runs them, one chunk per slot. */
 export class Chunker {
@@ -277,7 +280,6 @@ export class Chunker {
       lease.release();
       return;
     }
-    group.inFlight++;
     // A learnt chunk grows while it runs when the call keeps more than one
     // batch per slot in flight (below the largest size), once its items are
     // known to be short enough to batch (above the smallest size: a slow or
@@ -295,24 +297,63 @@ export class Chunker {
           ahead: READY_BATCHES,
           onBatch: (ms: number, items: number) => {
             sizer?.observe(ms, items);
-            if (group.queued > 0 && !group.scheduled) {
-              group.scheduled = true;
-              queueMicrotask(() => this.#flush(group, false));
-            }
+            this.#reflush(group);
           },
+          onTaken: () => this.#reflush(group),
         }
       : undefined;
-    const run = new ChunkRun(this.#host, group, this.#settler, growth);
-    if (grows) group.growing.add(run);
+    this.#start(group, lease, entries, growth, grows ? undefined : sizer);
+  }
+
+  /**
+   * Runs single calls that waited for a slot as one chunk on the slot just
+   * granted to the first of them: each keeps a chunk entry's per-item
+   * semantics. Entries to run again (after a crash) queue in chunks of one.
+   */
+  runPacked(name: string, lease: Lease, entries: ChunkEntry[], pace: AutoSize): void {
+    this.#outstanding += entries.length;
+    this.#start(this.#group(name, 1, LONE), lease, entries, undefined, pace);
+  }
+
+  /** Runs `entries` on `lease`; the lease counts each entry that ends in the run. */
+  #start(
+    group: ChunkGroup,
+    lease: Lease,
+    entries: ChunkEntry[],
+    growth: ChunkGrowth | undefined,
+    sizer: AutoSize | undefined,
+  ): void {
+    group.inFlight++;
+    const tally: Tally = { ok: 0, failed: 0 };
+    const settle: ChunkSettler = {
+      succeed: (e, value) => {
+        if (!e.done) tally.ok++;
+        this.#succeed(e, value);
+      },
+      fail: (e, error) => {
+        if (!e.done) tally.failed++;
+        this.#fail(e, error);
+      },
+    };
+    const run = new ChunkRun(this.#host, group, settle, growth);
+    if (growth) group.growing.add(run);
     void run.run(entries).then((outcome) => {
       group.inFlight--;
       group.growing.delete(run);
-      if (!grows && outcome.ms !== undefined) sizer?.observe(outcome.ms, entries.length);
+      if (outcome.ms !== undefined) sizer?.observe(outcome.ms, entries.length);
       this.#again(group, outcome.again);
-      lease.release(outcome.answered ? 'ok' : 'failed');
+      lease.release(outcome.answered ? 'ok' : 'failed', tally);
       if (group.queued > 0) this.#flush(group, false);
       else this.#forget(group);
     });
+  }
+
+  /** Flushes `group` soon when it holds entries a running chunk may take. */
+  #reflush(group: ChunkGroup): void {
+    if (group.queued > 0 && !group.scheduled) {
+      group.scheduled = true;
+      queueMicrotask(() => this.#flush(group, false));
+    }
   }
 
   /** Puts unfinished chunk-mates of a terminated chunk back at the front of the queue. */
@@ -324,11 +365,6 @@ export class Chunker {
     }
     group.unshift(again);
   }
-
-  readonly #settler: ChunkSettler = {
-    succeed: (e, value) => this.#succeed(e, value),
-    fail: (e, error) => this.#fail(e, error),
-  };
 
   #succeed(e: ChunkEntry, value: unknown): void {
     if (e.done) return;

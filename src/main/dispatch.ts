@@ -14,8 +14,18 @@ export interface Lease {
   readonly startedAt: number;
   /** How long the work waited for the slot, in ms. */
   readonly waited: number;
-  /** Gives the slot back; records the run time when `ok` is given. */
-  release(outcome?: 'ok' | 'failed'): void;
+  /**
+   * Gives the slot back and records the run time when an outcome is given.
+   * Work that ran several tasks on the slot (a chunk) says how many ended
+   * each way with `tally`; otherwise the lease counts as one task.
+   */
+  release(outcome?: 'ok' | 'failed', tally?: Tally): void;
+}
+
+/** How many tasks run on one lease succeeded and failed. */
+export interface Tally {
+  ok: number;
+  failed: number;
 }
 
 /**
@@ -65,6 +75,7 @@ export class Dispatcher {
   #closed: Error | undefined;
   #completed = 0;
   #failed = 0;
+  #leases = 0;
   #busyTime = 0;
   readonly #createdAt: number;
   /** Run times of released leases, ms. */
@@ -95,13 +106,17 @@ export class Dispatcher {
   get queued(): number {
     return this.#queue.length - this.#head;
   }
-  /** Leases released as successes. */
+  /** Tasks that succeeded (a chunk's lease counts each of its tasks). */
   get completed(): number {
     return this.#completed;
   }
-  /** Leases released as failures. */
+  /** Tasks that failed once granted a slot. */
   get failed(): number {
     return this.#failed;
+  }
+  /** Leases released with an outcome: worker messages, a chunk counting once. */
+  get leases(): number {
+    return this.#leases;
   }
   /** Share of slot time spent busy since creation, 0..1. */
   get utilization(): number {
@@ -154,6 +169,25 @@ export class Dispatcher {
     return this.#grant(now, now);
   }
 
+  /**
+   * Takes waiters from the head of the queue, in order, while `accept` takes
+   * them (at most `max`): they will run on a slot just granted, with the work
+   * that slot went to, and their wait ends now.
+   */
+  takeWhile(max: number, accept: (ticket: Ticket) => boolean): Ticket[] {
+    const taken: Ticket[] = [];
+    const now = this.#clock.now();
+    while (taken.length < max && this.#head < this.#queue.length) {
+      const w = this.#queue[this.#head]!;
+      if (!w.settled && !accept(w.ticket)) break;
+      this.#head++;
+      if (!this.#settle(w)) continue;
+      this.waitTime.add(now - w.enqueuedAt);
+      taken.push(w.ticket);
+    }
+    return taken;
+  }
+
   /** Rejects everything waiting and every later acquire with `error`. */
   close(error: Error = new PoolClosedError()): void {
     this.#closed = error;
@@ -171,19 +205,21 @@ export class Dispatcher {
     return {
       startedAt,
       waited,
-      release: (outcome) => {
+      release: (outcome, tally) => {
         if (released) return;
         released = true;
         this.#busy--;
         const now = this.#clock.now();
         const ran = now - startedAt;
         this.#busyTime += ran;
-        if (outcome === 'ok') {
-          this.#completed++;
+        if (outcome !== undefined) {
+          this.#leases++;
           this.runTime.add(ran);
-        } else if (outcome === 'failed') {
-          this.#failed++;
-          this.runTime.add(ran);
+          if (tally) {
+            this.#completed += tally.ok;
+            this.#failed += tally.failed;
+          } else if (outcome === 'ok') this.#completed++;
+          else this.#failed++;
         }
         this.#drain(now);
       },

@@ -12,6 +12,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Piscina } from 'piscina';
 import { BootField, type PoolWorkerData, type ProgressSink } from '../worker/protocol.js';
 import { Chunker } from './chunk.js';
+import { AutoSize } from './chunk-size.js';
 import { type Clock, realClock } from './clock.js';
 import { effectiveSignal } from './context.js';
 import { Dispatcher } from './dispatch.js';
@@ -96,6 +97,8 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   readonly #running = new Set<{ abort(reason?: unknown): void }>();
   readonly #chunker: Chunker;
   readonly #host: SingleHost;
+  /** Learnt run times of single calls, by task: how many may travel together when they wait. */
+  readonly #paces = new Map<string, AutoSize>();
   #active = 0;
   #idle: (() => void)[] = [];
   #closing: Promise<void> | undefined;
@@ -152,6 +155,18 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
         this.#idle = [];
         for (const resolve of idle) resolve();
       },
+      dispatcher: this.#dispatcher,
+      pace: (name) => {
+        let pace = this.#paces.get(name);
+        if (!pace) {
+          pace = new AutoSize();
+          this.#paces.set(name, pace);
+        }
+        return pace;
+      },
+      since: (startedAt) => this.#clock.now() - startedAt,
+      runPacked: (name, lease, entries, pace) =>
+        this.#chunker.runPacked(name, lease, entries, pace),
       progressPort,
     };
     this.#chunker = new Chunker({

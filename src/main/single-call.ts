@@ -5,11 +5,18 @@
  * next waiting one and that one is posted to a worker in the same turn. The
  * call's signal goes to piscina as is (piscina terminates the worker when it
  * aborts a running task): no AbortController per call.
+ *
+ * When calls of the same task wait behind the one granted a slot and the
+ * task is known to be short, the granted call takes the next of them along
+ * (in queue order) and they travel as one chunk: a backlog of tiny calls
+ * then costs one message per chunk instead of one per call.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { SingleValue, TaskRequest, TaskResponse } from '../worker/protocol.js';
-import type { Lease, Ticket } from './dispatch.js';
+import { ChunkEntry, type EntryOwner } from './chunk-entry.js';
+import type { AutoSize } from './chunk-size.js';
+import type { Dispatcher, Lease, Ticket } from './dispatch.js';
 import { isPoolcallError, TaskAbortedError } from './errors.js';
 import { piscinaFailure, settle } from './outcome.js';
 import type { AttemptRequest } from './target.js';
@@ -26,6 +33,14 @@ export interface SingleHost {
   onTerminated(): void;
   /** Called once per call, when it settles. */
   onSettled(): void;
+  /** The pool's admission queue. */
+  readonly dispatcher: Dispatcher;
+  /** The learnt run time of task `name`'s calls, which sets how many may travel together. */
+  pace(name: string): AutoSize;
+  /** How long ago `startedAt` was, in ms, on the dispatcher's clock. */
+  since(startedAt: number): number;
+  /** Runs waiting calls as one chunk on `lease` (see the module note). */
+  runPacked(name: string, lease: Lease, entries: ChunkEntry[], pace: AutoSize): void;
   /** A comlink endpoint for `ctx.progress` reports. */
   progressPort(onProgress: (index: number, value: unknown) => void): {
     remote: MessagePort;
@@ -42,6 +57,9 @@ interface RunOptions {
 
 /** Options of a call with neither a signal nor transfers (piscina copies them, never changes them). */
 const NO_OPTIONS: RunOptions = Object.freeze({});
+
+/** Most calls that travel together as one packed chunk. */
+const PACK_MAX = 64;
 
 /** One attempt on its way to a worker and back. */
 export class SingleCall implements Ticket {
@@ -77,10 +95,27 @@ export class SingleCall implements Ticket {
     this.#finish(signal?.aborted ? new TaskAbortedError(signal.reason) : error, false);
   }
 
-  /** Granted a slot: posts the item to a worker. */
+  /** Granted a slot: posts the item to a worker, with waiting calls of its task when it can. */
   grant(lease: Lease): void {
-    this.#lease = lease;
     const host = this.#host;
+    if (host.dispatcher.queued > 0 && this.#packable()) {
+      const pace = host.pace(this.#name);
+      const room = Math.min(PACK_MAX, pace.size) - 1;
+      if (room > 0) {
+        const name = this.#name;
+        const mates = host.dispatcher.takeWhile(
+          room,
+          (t) => t instanceof SingleCall && t.#name === name && t.#packable(),
+        ) as SingleCall[];
+        if (mates.length > 0) {
+          const entries = [this.#entry()];
+          for (const m of mates) entries.push(m.#entry());
+          host.runPacked(name, lease, entries, pace);
+          return;
+        }
+      }
+    }
+    this.#lease = lease;
     const request = this.#request;
     const signal = this.#signal;
     let options: RunOptions = NO_OPTIONS;
@@ -115,6 +150,21 @@ export class SingleCall implements Ticket {
     } catch (error) {
       this.#failed(error);
     }
+  }
+
+  /** May share a message: nothing of its own travels beside the item. */
+  #packable(): boolean {
+    const r = this.#request;
+    return r.kwargs === undefined && r.onProgress === undefined && r.timeout === undefined;
+  }
+
+  #entry(): ChunkEntry {
+    const r = this.#request;
+    const owner: EntryOwner = {
+      succeed: (_, value) => this.#finish(undefined, true, value),
+      fail: (_, error) => this.#finish(error, false),
+    };
+    return new ChunkEntry(r.item, r.index, r.attempt, undefined, this.#signal, r.onStart, owner);
   }
 
   /** A forced close: settles the call now; the pool's threads are terminated next. */
@@ -161,7 +211,14 @@ export class SingleCall implements Ticket {
     const host = this.#host;
     host.running.delete(this);
     this.#progress?.done(true);
-    this.#lease?.release(ok ? 'ok' : 'failed');
+    const lease = this.#lease;
+    if (lease) {
+      // Learnt only while calls wait: that is when calls may travel together.
+      if (ok && host.dispatcher.queued > 0) {
+        host.pace(this.#name).observe(host.since(lease.startedAt), 1);
+      }
+      lease.release(ok ? 'ok' : 'failed');
+    }
     if (ok) this.#resolve(value);
     else this.#reject(error);
     host.onSettled();

@@ -19,6 +19,7 @@ import {
   type PoolWorkerData,
   type SerializedError,
   type SingleValue,
+  TAKEN,
   type TaskRequest,
   type TaskResponse,
 } from './protocol.js';
@@ -170,7 +171,11 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     for (let i = 0; i < items.length; i++) {
       const position = base + i;
       if (states) {
-        if (Atomics.compareExchange(states, position, ItemState.pending, ItemState.running) !== 0) {
+        const claimed =
+          Atomics.compareExchange(states, position, ItemState.pending, ItemState.running) === 0;
+        // The main thread may send batches once the chunk is claimed.
+        if (position === 0 && more) more.postMessage(TAKEN);
+        if (!claimed) {
           values.push(undefined);
           continue;
         }

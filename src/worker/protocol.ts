@@ -55,8 +55,10 @@ export interface TaskRequest {
    */
   readonly results?: MessagePort;
   /**
-   * Present for chunks that may grow while they run: before it answers, the
-   * worker looks here for more items ({@link MoreItems}). When there are some, it posts a
+   * Present for chunks that may grow while they run. The worker posts
+   * {@link TAKEN} here once it has claimed the first item (from then on the
+   * main thread may send batches), and before it answers looks here for more
+   * items ({@link MoreItems}). When there are some, it posts a
    * {@link BatchReport} for what it has finished here and goes on with them;
    * otherwise it answers with the last batch.
    */
@@ -128,8 +130,14 @@ export interface MoreItems {
   readonly attempts: readonly number[] | number;
 }
 
+/** Posted on a growing chunk's `more` port once the worker has claimed its first item. */
+export const TAKEN = 0;
+
+/** What the worker posts on a growing chunk's `more` port. */
+export type MoreReport = BatchReport | typeof TAKEN;
+
 /**
- * What a worker posts on a chunk's `more` port when it finishes a batch and
+ * A finished batch of a growing chunk, posted when the worker
  * goes on with the next: the batch's outcomes, by position from `base`.
  */
 export interface BatchReport {

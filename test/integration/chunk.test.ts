@@ -23,7 +23,7 @@ describe('chunkSize at the pool level', () => {
   afterAll(() => pool.close());
 
   it('sends concurrent attempts of one task as one message on one slot', async () => {
-    const before = pool.stats().completed;
+    const before = pool.dispatcher.leases;
     const out = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         pool.attempt('probe', { item: i, index: i, attempt: 1, chunkSize: 5 }),
@@ -32,7 +32,7 @@ describe('chunkSize at the pool level', () => {
     expect((out as Seen[]).map((s) => [s.x, s.index, s.attempt])).toEqual(
       Array.from({ length: 10 }, (_, i) => [i, i, 1]),
     );
-    expect(pool.stats().completed - before).toBe(2);
+    expect(pool.dispatcher.leases - before).toBe(2);
   });
 
   it('reports capacity as slots × chunk size and grows the auto size', async () => {
@@ -208,13 +208,13 @@ describe('chunkSize at the pool level', () => {
       const batch = target.capacity('auto') / 3;
       expect(batch).toBeLessThan(20);
       const { runs, count } = counters(120);
-      const before = pool.stats().completed;
+      const before = pool.dispatcher.leases;
       const out = (await Promise.all(slow(120, { ms: 1, runs }))) as Seen[];
       expect(out.map((s) => [s.x, s.index, s.attempt])).toEqual(
         Array.from({ length: 120 }, (_, i) => [i, i, 1]),
       );
       expect(count()).toEqual(Array.from({ length: 120 }, () => 1));
-      const leases = pool.stats().completed - before;
+      const leases = pool.dispatcher.leases - before;
       expect(leases).toBeLessThan(120 / batch / 2);
     });
 
@@ -291,6 +291,97 @@ describe('chunkSize at the pool level', () => {
       });
       await expect(timed).rejects.toBeInstanceOf(TaskTimeoutError);
       expect(await Promise.all(plain)).toHaveLength(100);
+    });
+  });
+});
+
+describe('a backlog of pool.run calls', () => {
+  const pool = createPool<Tasks>(chunkTasks, { maxThreads: 1, spareThreads: 1 });
+  afterAll(() => pool.close());
+
+  const startOrder = (n: number) => {
+    const order = new SharedArrayBuffer(4 * (n * 2 + 1));
+    const view = new Int32Array(order);
+    return { order, started: () => Array.from(view.subarray(1, 1 + view[0]!)) };
+  };
+
+  /** Calls waiting behind a busy slot teach the pool how short the task is. */
+  async function learn(): Promise<void> {
+    for (let k = 0; k < 3; k++) {
+      const { order } = startOrder(100);
+      await Promise.all(Array.from({ length: 100 }, (_, x) => pool.run('tick', { x, order })));
+    }
+  }
+
+  it('travels in shared messages, starting in submission order, each call with its own result', async () => {
+    await learn();
+    const n = 400;
+    const { order, started } = startOrder(n);
+    const { completed, failed } = pool.stats();
+    const leases = pool.dispatcher.leases;
+    const out = await Promise.all(
+      Array.from({ length: n }, (_, x) => pool.run('tick', { x, order })),
+    );
+    expect(out).toEqual(Array.from({ length: n }, (_, x) => x + 1));
+    expect(started()).toEqual(Array.from({ length: n }, (_, x) => x));
+    const stats = pool.stats();
+    expect(stats.completed - completed).toBe(n);
+    expect(stats.failed - failed).toBe(0);
+    expect(pool.dispatcher.leases - leases).toBeLessThan(n / 2);
+  });
+
+  it('does not pack calls of another task or with kwargs, and keeps FIFO across them', async () => {
+    await learn();
+    const { order, started } = startOrder(60);
+    const calls = Array.from({ length: 60 }, (_, x) =>
+      x % 3 === 0
+        ? pool.attempt('tick', { item: { x, order }, index: 0, attempt: 1, kwargs: { x } })
+        : pool.run('tick', { x, order }),
+    );
+    expect(await Promise.all(calls)).toEqual(Array.from({ length: 60 }, (_, x) => x + 1));
+    expect(started()).toEqual(Array.from({ length: 60 }, (_, x) => x));
+  });
+
+  it('fails only the call whose worker crashed; its unfinished mates run again', async () => {
+    await learn();
+    const n = 120;
+    const { order, started } = startOrder(n);
+    const failed = pool.stats().failed;
+    const settled = await Promise.allSettled(
+      Array.from({ length: n }, (_, x) => pool.run('tick', { x, order, exitOn: 50 })),
+    );
+    settled.forEach((s, x) => {
+      if (x === 50) {
+        expect(s.status).toBe('rejected');
+        expect(isPoolcallError((s as PromiseRejectedResult).reason, 'ERR_WORKER_CRASHED')).toBe(
+          true,
+        );
+      } else {
+        expect(s).toEqual({ status: 'fulfilled', value: x + 1 });
+      }
+    });
+    expect(pool.stats().failed - failed).toBe(1);
+    // Every call started at least once; the crash culprit exactly once.
+    const seen = started();
+    expect(new Set(seen)).toEqual(new Set(Array.from({ length: n }, (_, x) => x)));
+    expect(seen.filter((x) => x === 50)).toHaveLength(1);
+  });
+
+  it('aborts a packed call with its signal, and its mates still finish', async () => {
+    await learn();
+    const n = 200;
+    const { order } = startOrder(n);
+    const controller = new AbortController();
+    controller.abort('no longer needed');
+    const live = new AbortController();
+    const settled = await Promise.allSettled(
+      Array.from({ length: n }, (_, x) =>
+        pool.run('tick', { x, order }, { signal: x === 150 ? controller.signal : live.signal }),
+      ),
+    );
+    settled.forEach((s, x) => {
+      if (x === 150) expect((s as PromiseRejectedResult).reason).toBeInstanceOf(TaskAbortedError);
+      else expect(s).toEqual({ status: 'fulfilled', value: x + 1 });
     });
   });
 });

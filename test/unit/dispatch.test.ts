@@ -46,6 +46,30 @@ describe('Dispatcher', () => {
     expect(d.utilization).toBeCloseTo(1, 5);
   });
 
+  it('hands the waiters a granted slot takes along, in order, ending their wait', async () => {
+    const clock = new ManualClock();
+    const d = new Dispatcher({ slots: 1, clock });
+    const first = await d.acquire();
+    const seen: string[] = [];
+    const ticket = (name: string) => ({
+      name,
+      grant: () => seen.push(`granted ${name}`),
+      fail: () => seen.push(`failed ${name}`),
+    });
+    const [a, b, c, x] = [ticket('a'), ticket('b'), ticket('c'), ticket('x')];
+    for (const t of [a, b, c, x]) d.wait(t);
+    await clock.advance(5);
+    const taken = d.takeWhile(5, (t) => t !== x);
+    expect(taken).toEqual([a, b, c]);
+    expect(d.queued).toBe(1);
+    expect(d.waitTime.summary().max).toBe(5);
+    expect(d.takeWhile(0, () => true)).toEqual([]);
+    expect(seen).toEqual([]);
+    first.release('ok', { ok: 3, failed: 1 });
+    expect(seen).toEqual(['granted x']);
+    expect([d.completed, d.failed, d.leases]).toEqual([3, 1, 1]);
+  });
+
   it('rejects beyond maxQueue with QueueFullError', async () => {
     const d = new Dispatcher({ slots: 1, maxQueue: 1, clock: new ManualClock() });
     await d.acquire();
