@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -22,6 +22,7 @@ import { SingleCall, type SingleHost } from './single-call.js';
 import type { DurationSummary } from './stats.js';
 import { type AttemptRequest, bindTarget, type TaskTarget } from './target.js';
 import { TaskTransform, type TransformOptions } from './transform.js';
+import { shareWorkerDescriptors } from './worker-descriptors.js';
 
 export type { PoolOptions } from './pool-options.js';
 
@@ -124,7 +125,8 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       boot: boot.buffer as SharedArrayBuffer,
     };
     this.#piscina = new Piscina({
-      filename: new URL('../worker/entry.js', import.meta.url).href,
+      // A path, not a file: URL: piscina converts a URL to a path on every run.
+      filename: fileURLToPath(new URL('../worker/entry.js', import.meta.url)),
       minThreads: (options.minThreads ?? this.#threads) + spare,
       maxThreads: this.#threads + spare,
       concurrentTasksPerWorker: perWorker,
@@ -137,6 +139,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       ...(options.env ? { env: options.env } : {}),
     });
     this.#piscina.on('error', () => {});
+    shareWorkerDescriptors(this.#piscina);
     this.#dispatcher = new Dispatcher({
       slots: this.#threads * perWorker,
       maxQueue: this.#maxQueue,
