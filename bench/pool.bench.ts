@@ -9,17 +9,64 @@
  * woken on the other one; threads keep their core for a long time, so one
  * long measurement per pool mostly measures where its threads landed.
  */
-import { piscinaRunner, poolcallRunner, warm } from './lib/peers.js';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { piscinaRunner, poolcallRunner, type Runner, warm } from './lib/peers.js';
 import { runAlone, type SuiteOptions, type SuiteResult, target } from './lib/report.js';
 import { batchRate, callLatency, num, rotate, show, spread } from './lib/stats.js';
 
 const BATCH = 5_000;
 /** Fresh pool pairs measured at least: where threads land varies from pair to pair. */
-const MIN_ROUNDS = 5;
+const MIN_ROUNDS = 9;
 
 interface RoundFigures {
   readonly p50: Record<string, number>;
   readonly rate: Record<string, number>;
+}
+
+/** Processes per contender for the one-core round trip, alternating between contenders. */
+const PINNED_RUNS = 5;
+/** Calls each pinned child makes before measuring, so both sides run optimised code. */
+const PINNED_WARM_CALLS = 20_000;
+
+/**
+ * In a child process pinned to one core: the round-trip p50 of one
+ * contender, in µs, printed as the last line. With every thread on one core
+ * no call waits for another core to wake up, so the figure is the CPU work
+ * per call on both sides, without the placement noise of a virtual machine.
+ */
+async function pinnedChild(contender: string): Promise<void> {
+  const runner: Runner = contender === 'piscina' ? piscinaRunner() : poolcallRunner();
+  try {
+    await warm(runner, 'inc', 1);
+    for (let i = 0; i < PINNED_WARM_CALLS; i++) await runner.run('inc', 1);
+    const { p50 } = await callLatency(() => runner.run('inc', 1), 1000);
+    console.log(String(p50 * 1000));
+  } finally {
+    await runner.close();
+  }
+}
+
+/** One-core round trips of both contenders, or undefined without `taskset`. */
+function pinnedRoundTrips(): { piscina: number[]; poolcall: number[] } | undefined {
+  const self = fileURLToPath(import.meta.url);
+  const once = (contender: string): number => {
+    const out = execFileSync(
+      'taskset',
+      ['-c', '0', process.execPath, self, '--pinned', contender],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    return Number(out.trim().split('\n').at(-1));
+  };
+  const figures = { piscina: [] as number[], poolcall: [] as number[] };
+  try {
+    for (let k = 0; k < PINNED_RUNS; k++) {
+      for (const c of rotate(['piscina', 'poolcall'] as const, k)) figures[c].push(once(c));
+    }
+  } catch {
+    return undefined;
+  }
+  return figures;
 }
 
 /** Slices per contender and figure in one round, alternating between contenders. */
@@ -70,11 +117,22 @@ export async function poolSuite(options: SuiteOptions): Promise<SuiteResult> {
   const rate = (n: string) => spread(figures.map((f) => f.rate[n]!));
   const p50Ratio = spread(figures.map((f) => f.p50[poolcall.name]! / f.p50[piscina.name]!));
   const rateRatio = spread(figures.map((f) => f.rate[poolcall.name]! / f.rate[piscina.name]!));
+  const pinned = pinnedRoundTrips();
+  const pinnedRows = pinned
+    ? [
+        [
+          'round trip p50, all threads on one core (µs)',
+          show(spread(pinned.piscina)),
+          show(spread(pinned.poolcall)),
+          show(spread(pinned.poolcall.map((v, i) => v / pinned.piscina[i]!)), '×'),
+        ],
+      ]
+    : [];
   return {
     tables: [
       {
         title: 'Round trip and throughput: poolcall pool.run vs piscina.run',
-        intro: `Task \`inc(x) = x + 1\`, 2 threads. Round trip: one call in flight (tinybench p50). Throughput: ${num(BATCH)} calls in flight at once. ${rounds} rounds, each on both pools started afresh, alternating between them in ${SLICES} slices per figure (the median slice counts); ratios are poolcall / piscina within each round.`,
+        intro: `Task \`inc(x) = x + 1\`, 2 threads. Round trip: one call in flight (tinybench p50). Throughput: ${num(BATCH)} calls in flight at once. ${rounds} rounds, each on both pools started afresh, alternating between them in ${SLICES} slices per figure (the median slice counts); ratios are poolcall / piscina within each round.${pinned ? ` One core: ${PINNED_RUNS} child processes per pool under \`taskset -c 0\`, alternating, so no call waits for a thread on the other core to wake (the CPU work per call on both sides); ratios pair the runs in order.` : ''}`,
         headers: ['', 'piscina', 'poolcall', 'poolcall / piscina'],
         rows: [
           [
@@ -89,6 +147,7 @@ export async function poolSuite(options: SuiteOptions): Promise<SuiteResult> {
             show(rate(poolcall.name)),
             show(rateRatio, '×'),
           ],
+          ...pinnedRows,
         ],
       },
     ],
@@ -99,4 +158,6 @@ export async function poolSuite(options: SuiteOptions): Promise<SuiteResult> {
   };
 }
 
-await runAlone(import.meta.url, poolSuite);
+const pinnedAt = process.argv.indexOf('--pinned');
+if (pinnedAt > 0) await pinnedChild(process.argv[pinnedAt + 1]!);
+else await runAlone(import.meta.url, poolSuite);
