@@ -22,6 +22,11 @@ const SPIN_ITEMS = 4_000;
 const SPIN_MS = 0.1;
 /** Whole batches run through the chunked contender before ~0.1 ms tasks are measured. */
 const SPIN_WARM_BATCHES = 8;
+/**
+ * Rounds of the ~0.1 ms part at least: one 4,000-item batch takes ~0.2 s, and
+ * a single round moves by ±5% with where the threads happen to run.
+ */
+const SPIN_MIN_ROUNDS = 5;
 const BARE_CHUNK = 1024;
 
 interface Contender {
@@ -144,7 +149,8 @@ export async function tinySuite(options: SuiteOptions): Promise<SuiteResult> {
     // (in one run here the first batch of 4,000 took 361 ms, the eighth 221 ms).
     for (let k = 0; k < SPIN_WARM_BATCHES; k++) await chunked.batch(spinItems);
     for (const c of [spinPiscina, spinSerial]) await c.batch(spinItems.slice(0, 500));
-    const spinRounds = await measure([chunked, spinPiscina, spinSerial], spinItems, options.rounds);
+    const spinRoundCount = Math.max(SPIN_MIN_ROUNDS, options.rounds);
+    const spinRounds = await measure([chunked, spinPiscina, spinSerial], spinItems, spinRoundCount);
 
     const rate = (rounds: Record<string, number>[], name: string) =>
       spread(rounds.map((f) => f[name]!));
@@ -174,7 +180,7 @@ export async function tinySuite(options: SuiteOptions): Promise<SuiteResult> {
         },
         {
           title: `~${SPIN_MS} ms CPU tasks`,
-          intro: `${num(SPIN_ITEMS)} calls of \`spin(${num(n)})\`, ${THREADS} threads, in steady state: poolcall runs ${SPIN_WARM_BATCHES} whole batches before it is measured.`,
+          intro: `${num(SPIN_ITEMS)} calls of \`spin(${num(n)})\`, ${THREADS} threads, in steady state: poolcall runs ${SPIN_WARM_BATCHES} whole batches before it is measured. Median (min–max) over ${spinRoundCount} rounds, contenders in turn; ratios within each round.`,
           headers: ['', 'items/s', 'vs serial'],
           rows: spinRows,
         },

@@ -124,6 +124,38 @@ export class ChunkRun {
     return [];
   }
 
+  /**
+   * Takes back about half of the items sent to this chunk's worker that it
+   * has not started, the last ones first (for a slot that has nothing left to
+   * do while this worker still holds work). Each is claimed through its
+   * state, so the worker, which claims the same way, skips exactly those
+   * taken. Returns them in order; none when fewer than two wait.
+   */
+  steal(): ChunkEntry[] {
+    const states = this.#states;
+    if (!states || this.#stop || this.#more === undefined) return [];
+    const entries = this.#entries;
+    // Unstarted entries from the end back to the first started position
+    // (holes: entries already settled, or taken before).
+    const waiting: number[] = [];
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i];
+      if (!e || e.done) continue;
+      if (Atomics.load(states, i) !== ItemState.pending) break;
+      waiting.push(i);
+    }
+    if (waiting.length < 2) return [];
+    const taken: ChunkEntry[] = [];
+    // From the end, away from where the worker claims.
+    for (const i of waiting.slice(0, waiting.length >> 1)) {
+      const was = Atomics.compareExchange(states, i, ItemState.pending, ItemState.cancelled);
+      if (was !== ItemState.pending) break;
+      taken.push(entries[i]!);
+      entries[i] = undefined;
+    }
+    return taken.reverse();
+  }
+
   /** Runs the chunk (taking `first` as its own): settles what it can, returns what must run again. */
   async run(first: ChunkEntry[]): Promise<ChunkOutcome> {
     const host = this.#host;

@@ -7,13 +7,21 @@
 /** The fixed cost of one worker message (post, clone, wake-up, reply), in ms. */
 export const MESSAGE_OVERHEAD_MS = 0.04;
 /**
- * The share of a batch's run time the message overhead may take: 1%, so a
- * batch runs for about 4 ms. Shorter batches would meet the SPEC's 5% too, but
- * with as many busy workers as cores the main thread can wait several ms for
- * a core; batches of this length, {@link READY_BATCHES} of them held by each
- * worker, cover that wait.
+ * The share of a batch's run time the message overhead may take: 0.25%, so a
+ * batch runs for about 16 ms. Shorter batches would meet the SPEC's 5% too,
+ * but with as many busy workers as cores every batch report wakes the main
+ * thread, which then takes a core from a worker for the report and the next
+ * batch: fewer, longer batches leave the workers more of the machine. Idle
+ * slots at the end of a run take unstarted batches back (`ChunkRun.steal`),
+ * so longer batches do not leave one worker alone with the tail.
  */
-export const OVERHEAD_SHARE = 0.01;
+export const OVERHEAD_SHARE = 0.0025;
+/**
+ * The share for calls that wait behind a busy slot and travel together
+ * (`pool.run`): 1%, about 4 ms per message, as such calls may each be a
+ * request someone waits for.
+ */
+export const PACK_OVERHEAD_SHARE = 0.01;
 /** Batches a worker holds beyond the one it runs (see `ChunkGrowth.ahead`). */
 export const READY_BATCHES = 2;
 /** Bounds of an automatic chunk size. */
@@ -31,13 +39,19 @@ export const AUTO_MAX = 1024;
  * s.observe(0.2, 100);   // 100 items took 0.2 ms in the worker
  * s.size;                // 1024: as many as a message may carry
  * s.observe(10, 100);    // 0.1 ms per item now
- * s.size;                // about 40: 4 ms of work per message
+ * s.size;                // about 160: 16 ms of work per message
  * ```
  */
 export class AutoSize {
+  readonly #share: number;
   #ms = 0;
   #items = 0;
   #size = AUTO_MIN;
+
+  /** @param share the share of a batch's run the message overhead may take */
+  constructor(share = OVERHEAD_SHARE) {
+    this.#share = share;
+  }
 
   /** Items per message now. */
   get size(): number {
@@ -61,7 +75,7 @@ export class AutoSize {
     this.#ms = this.#ms / 2 + ms;
     this.#items = this.#items / 2 + items;
     const perItem = this.#ms / this.#items;
-    const wanted = MESSAGE_OVERHEAD_MS / OVERHEAD_SHARE / Math.max(perItem, 1e-6);
+    const wanted = MESSAGE_OVERHEAD_MS / this.#share / Math.max(perItem, 1e-6);
     this.#size = Math.min(AUTO_MAX, Math.max(AUTO_MIN, Math.ceil(wanted)));
   }
 }

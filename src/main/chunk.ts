@@ -343,9 +343,27 @@ export class Chunker {
       if (outcome.ms !== undefined) sizer?.observe(outcome.ms, entries.length);
       this.#again(group, outcome.again);
       lease.release(outcome.answered ? 'ok' : 'failed', tally);
+      if (group.queued === 0) this.#steal(group);
       if (group.queued > 0) this.#flush(group, false);
       else this.#forget(group);
     });
+  }
+
+  /**
+   * The end of a run, where one worker is out of work while another still
+   * holds batches it has not started: a free slot that nobody waits for takes
+   * about half of them back from the chunk holding the most.
+   */
+  #steal(group: ChunkGroup): void {
+    const d = this.#host.dispatcher;
+    // The slot just freed may already be granted to this group's own wait
+    // for a slot, which takes what is stolen here.
+    if (d.free === 0 && !group.waiting) return;
+    if (d.queued > (group.waiting ? 1 : 0)) return;
+    let victim: ChunkRun | undefined;
+    for (const r of group.growing) if (!victim || r.held > victim.held) victim = r;
+    const taken = victim?.steal() ?? [];
+    if (taken.length > 0) group.unshift(taken);
   }
 
   /** Flushes `group` soon when it holds entries a running chunk may take. */

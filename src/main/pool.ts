@@ -12,7 +12,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Piscina } from 'piscina';
 import { BootField, type PoolWorkerData, type ProgressSink } from '../worker/protocol.js';
 import { Chunker } from './chunk.js';
-import { AutoSize } from './chunk-size.js';
+import { AutoSize, PACK_OVERHEAD_SHARE } from './chunk-size.js';
 import { type Clock, realClock } from './clock.js';
 import { effectiveSignal } from './context.js';
 import { Dispatcher } from './dispatch.js';
@@ -162,7 +162,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       pace: (name) => {
         let pace = this.#paces.get(name);
         if (!pace) {
-          pace = new AutoSize();
+          pace = new AutoSize(PACK_OVERHEAD_SHARE);
           this.#paces.set(name, pace);
         }
         return pace;

@@ -385,3 +385,40 @@ describe('a backlog of pool.run calls', () => {
     });
   });
 });
+
+describe("the tail of a chunkSize: 'auto' run", () => {
+  const pool = createPool<Tasks>(chunkTasks, { maxThreads: 2, spareThreads: 1 });
+  afterAll(() => pool.close());
+
+  it('gives a slot with nothing left the unstarted items another worker holds', async () => {
+    const hold = pool.task('hold');
+    const n = 200;
+    const runs = new SharedArrayBuffer(4 * n);
+    const counts = new Int32Array(runs);
+    // Learn that items take ~1 ms: batches of several items that grow while they run.
+    await alcall(
+      Array.from({ length: 64 }, (_, x) => ({ x, ms: 1, runs: new SharedArrayBuffer(4 * 64) })),
+      hold,
+      { chunkSize: 'auto' },
+    );
+    const flag = new SharedArrayBuffer(8);
+    const gate = new Int32Array(flag);
+    const items = Array.from({ length: n }, (_, x) => ({ x, ms: 1, runs, holdOn: 0, flag }));
+    const done = alcall(items, hold, { chunkSize: 'auto' });
+    // Item 0 holds its worker; the other worker runs everything else, then
+    // takes back what is queued behind item 0, down to the item right after it.
+    const waitFor = async (ok: () => boolean) => {
+      while (!ok()) await new Promise((resolve) => setTimeout(resolve, 2));
+    };
+    await waitFor(() => Atomics.load(gate, 0) === 1);
+    await waitFor(() => counts.slice(2).every((c) => c === 1));
+    expect(counts[1]).toBe(0);
+    Atomics.store(gate, 1, 1);
+    const out = (await done) as { x: number; thread: number }[];
+    expect(out.map((r) => r.x)).toEqual(items.map((i) => i.x));
+    expect(Array.from(counts)).toEqual(items.map(() => 1));
+    const held = out[0]!.thread;
+    expect(out[1]!.thread).toBe(held);
+    expect(out.slice(2).filter((r) => r.thread === held)).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@ import {
   AutoSize,
   MESSAGE_OVERHEAD_MS,
   OVERHEAD_SHARE,
+  PACK_OVERHEAD_SHARE,
   READY_BATCHES,
 } from '../../src/main/chunk-size.js';
 
@@ -17,10 +18,19 @@ describe("chunkSize: 'auto'", () => {
 
   it('keeps the message overhead under its share of a chunk run', () => {
     const s = new AutoSize();
-    s.observe(1, 100); // 10 µs per item
-    const chunkRun = s.size * 0.01;
+    s.observe(10, 100); // 0.1 ms per item
+    const chunkRun = s.size * 0.1;
     expect(MESSAGE_OVERHEAD_MS / chunkRun).toBeLessThanOrEqual(OVERHEAD_SHARE + 1e-9);
-    expect(MESSAGE_OVERHEAD_MS / ((s.size - 1) * 0.01)).toBeGreaterThan(OVERHEAD_SHARE);
+    expect(MESSAGE_OVERHEAD_MS / ((s.size - 1) * 0.1)).toBeGreaterThan(OVERHEAD_SHARE);
+  });
+
+  it('takes the share it is given: packed calls aim at shorter messages', () => {
+    const batch = new AutoSize();
+    const packed = new AutoSize(PACK_OVERHEAD_SHARE);
+    batch.observe(10, 100);
+    packed.observe(10, 100);
+    expect(packed.size * 0.1 * PACK_OVERHEAD_SHARE).toBeGreaterThanOrEqual(MESSAGE_OVERHEAD_MS);
+    expect(packed.size).toBeLessThan(batch.size);
   });
 
   it('is bounded for tiny and for slow items', () => {
@@ -35,7 +45,7 @@ describe("chunkSize: 'auto'", () => {
 
   it('keeps one batch running and READY_BATCHES ready per slot below the largest size', () => {
     const s = new AutoSize();
-    s.observe(1, 100);
+    s.observe(10, 100);
     expect(s.size).toBeLessThan(AUTO_MAX);
     expect(s.window).toBe((1 + READY_BATCHES) * s.size);
   });
@@ -44,7 +54,7 @@ describe("chunkSize: 'auto'", () => {
     const s = new AutoSize();
     s.observe(0.1, 1000);
     const fast = s.size;
-    for (let i = 0; i < 10; i++) s.observe(100, 10);
+    for (let i = 0; i < 10; i++) s.observe(500, 10);
     expect(s.size).toBeLessThan(fast);
     expect(s.size).toBe(1);
   });
