@@ -6,11 +6,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageChannel } from 'node:worker_threads';
-import { expose } from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Piscina } from 'piscina';
-import { BootField, type PoolWorkerData, type ProgressSink } from '../worker/protocol.js';
+import { BootField, type PoolWorkerData } from '../worker/protocol.js';
 import { Chunker } from './chunk.js';
 import { AutoSize, PACK_OVERHEAD_SHARE } from './chunk-size.js';
 import { type Clock, realClock } from './clock.js';
@@ -18,73 +15,32 @@ import { effectiveSignal } from './context.js';
 import { Dispatcher } from './dispatch.js';
 import { PoolClosedError, QueueFullError, TaskAbortedError } from './errors.js';
 import { checkPoolOptions, type PoolOptions } from './pool-options.js';
+import type {
+  CloseOptions,
+  HandleOf,
+  PoolStats,
+  RunOptions,
+  TaskItem,
+  TaskName,
+  TaskResult,
+} from './pool-types.js';
+import { progressPort } from './progress-port.js';
 import { SingleCall, type SingleHost } from './single-call.js';
-import type { DurationSummary } from './stats.js';
 import { type AttemptRequest, bindTarget, type TaskTarget } from './target.js';
 import { TaskTransform, type TransformOptions } from './transform.js';
 import { shareWorkerDescriptors } from './worker-descriptors.js';
 
 export type { PoolOptions } from './pool-options.js';
-
-/** The names of a module's exported functions. */
-export type TaskName<M> = {
-  [K in keyof M]: M[K] extends (...args: never[]) => unknown ? K : never;
-}[keyof M] &
-  string;
-
-/** The item type a task function takes. */
-export type TaskItem<F> = F extends (item: infer I, ...rest: never[]) => unknown ? I : never;
-
-/** The resolved result type of a task function. */
-export type TaskResult<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
-
-/** A callable handle to a worker task: runs the task in a pool worker. */
-export type TaskHandle<I, R> = (item: I) => Promise<R>;
-
-/** The handle type of task `N` of module `M`. */
-export type HandleOf<M, N extends TaskName<M>> = TaskHandle<TaskItem<M[N]>, TaskResult<M[N]>>;
-
-/** Options of one `pool.run` call. */
-export interface RunOptions {
-  /** Cancels the call; a running task's worker is terminated. Rejects with TaskAbortedError. */
-  signal?: AbortSignal;
-  /** Limit in ms, counted from when a worker takes the task. Rejects with TaskTimeoutError. */
-  timeout?: number;
-  /** Handed to `defineTask` tasks as `ctx.kwargs`. */
-  kwargs?: unknown;
-  /** Receives `ctx.progress(value)` reports. */
-  onProgress?: (value: unknown) => void;
-}
-
-/** Pool statistics, as returned by `pool.stats()`. */
-export interface PoolStats {
-  /** Worker threads that take tasks (spare threads not counted). */
-  readonly threads: number;
-  /** Tasks running now. */
-  readonly busy: number;
-  /** Tasks waiting for a slot in poolcall's queue. */
-  readonly queued: number;
-  /** Tasks that ended with a value. */
-  readonly completed: number;
-  /** Tasks that ended with an error, a timeout or a cancel. */
-  readonly failed: number;
-  /** Share of slot time spent running tasks since the pool started, 0..1. */
-  readonly utilization: number;
-  /** Time from a worker taking a task to its end, ms. */
-  readonly runTime: DurationSummary;
-  /** Time spent waiting for a slot in poolcall's queue, ms. */
-  readonly waitTime: DurationSummary;
-  /** Workers terminated by a timeout or a cancel. */
-  readonly terminated: number;
-  /** Terminations given up on because they did not finish within `terminateTimeout`. */
-  readonly abandonedTerminations: number;
-}
-
-/** Options of `pool.close()`. */
-export interface CloseOptions {
-  /** Reject everything pending with PoolClosedError and terminate at once. @default false */
-  force?: boolean;
-}
+export type {
+  CloseOptions,
+  HandleOf,
+  PoolStats,
+  RunOptions,
+  TaskHandle,
+  TaskItem,
+  TaskName,
+  TaskResult,
+} from './pool-types.js';
 
 /** A pool of worker threads running the exported functions of one module. */
 export class Pool<M = Record<string, (item: unknown) => unknown>> implements AsyncDisposable {
@@ -374,27 +330,4 @@ function moduleHref(module: URL | string): string {
 
 function isChunked(chunkSize: number | 'auto' | undefined): chunkSize is number | 'auto' {
   return chunkSize === 'auto' || (chunkSize !== undefined && chunkSize > 1);
-}
-
-/**
- * A comlink endpoint for `ctx.progress` reports. The worker closes its end
- * when the message is done (or dies with its thread); Node delivers every
- * report posted before that, then closes this end. `done(false)` closes both
- * ends when the worker never received its end.
- */
-function progressPort(onProgress: (index: number, value: unknown) => void) {
-  const { port1, port2 } = new MessageChannel();
-  const sink: ProgressSink = {
-    report: (index, value) => onProgress(index, value),
-  };
-  expose(sink, nodeEndpoint(port1));
-  port1.unref();
-  return {
-    remote: port2,
-    done: (delivered: boolean) => {
-      if (delivered) return;
-      port1.close();
-      port2.close();
-    },
-  };
 }
