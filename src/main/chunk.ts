@@ -351,8 +351,9 @@ export class Chunker {
 
   /**
    * The end of a run, where one worker is out of work while another still
-   * holds batches it has not started: a free slot that nobody waits for takes
-   * about half of them back from the chunk holding the most.
+   * holds batches it has not started: the slot just freed (when no other
+   * work waits for it) takes about half of them back from the chunk holding
+   * the most.
    */
   #steal(group: ChunkGroup): void {
     const d = this.#host.dispatcher;
