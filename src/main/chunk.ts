@@ -12,7 +12,8 @@ import {
   type ChunkSettler,
   Deferred,
 } from './chunk-entry.js';
-import { ChunkGroup, type GroupKey } from './chunk-group.js';
+import type { ChunkGroup, GroupKey } from './chunk-group.js';
+import { ChunkGroups } from './chunk-groups.js';
 import { ChunkRun } from './chunk-run.js';
 import { AUTO_MIN, AutoSize, READY_BATCHES } from './chunk-size.js';
 import { combinedSignal } from './context.js';
@@ -34,12 +35,11 @@ const LONE: GroupKey = { kwargs: undefined, onProgress: undefined };
 /** Packs attempts into chunks and runs them, one chunk per slot. */
 export class Chunker {
   readonly #host: ChunkHost;
-  readonly #groups = new Map<string, ChunkGroup[]>();
+  readonly #groups = new ChunkGroups((e, error) => this.#fail(e, error));
   readonly #sizes = new Map<string, AutoSize>();
   #outstanding = 0;
   #idle: (() => void)[] = [];
   #closed: unknown;
-  #last: ChunkGroup | undefined;
 
   constructor(host: ChunkHost) {
     this.#host = host;
@@ -61,7 +61,7 @@ export class Chunker {
     if (this.#closed !== undefined) return Promise.reject(this.#closed);
     const signal = combinedSignal(request.signal);
     if (signal?.aborted) return Promise.reject(new TaskAbortedError(signal.reason));
-    const group = this.#group(name, chunkSize, request);
+    const group = this.#groups.get(name, chunkSize, request);
     return new Promise((resolve, reject) => {
       const owner = new Deferred(resolve, reject);
       const { item, index, attempt, timeout, onStart } = request;
@@ -103,7 +103,7 @@ export class Chunker {
       });
       return;
     }
-    const group = this.#group(name, request.chunkSize, request);
+    const group = this.#groups.get(name, request.chunkSize, request);
     const owner = new BulkOwner(sink);
     const timeout = request.timeout;
     for (let i = 0; i < n; i++) {
@@ -129,11 +129,9 @@ export class Chunker {
   backlog(): { entries: number; waiters: number } {
     let entries = 0;
     let waiters = 0;
-    for (const groups of this.#groups.values()) {
-      for (const g of groups) {
-        entries += g.queued;
-        if (g.waiting) waiters++;
-      }
+    for (const g of this.#groups) {
+      entries += g.queued;
+      if (g.waiting) waiters++;
     }
     return { entries, waiters };
   }
@@ -147,9 +145,8 @@ export class Chunker {
   /** Rejects everything queued, and every later submit, with `error`. */
   close(error: unknown): void {
     this.#closed = error;
-    for (const groups of this.#groups.values()) {
-      for (const g of groups)
-        for (const e of g.take(Number.POSITIVE_INFINITY)) this.#fail(e, error);
+    for (const g of this.#groups) {
+      for (const e of g.take(Number.POSITIVE_INFINITY)) this.#fail(e, error);
     }
   }
 
@@ -160,30 +157,6 @@ export class Chunker {
       this.#sizes.set(name, s);
     }
     return s;
-  }
-
-  #group(name: string, chunkSize: number | 'auto', r: GroupKey): ChunkGroup {
-    const last = this.#last;
-    if (last && last.name === name && last.chunkSize === chunkSize && last.holds(r)) {
-      return last;
-    }
-    this.#last = this.#find(name, chunkSize, r);
-    return this.#last;
-  }
-
-  #find(name: string, chunkSize: number | 'auto', r: GroupKey): ChunkGroup {
-    const key = `${name}\u0000${chunkSize}`;
-    let list = this.#groups.get(key);
-    if (!list) {
-      list = [];
-      this.#groups.set(key, list);
-    }
-    for (const g of list) if (g.holds(r)) return g;
-    const group = new ChunkGroup(key, name, chunkSize, r.kwargs, r.onProgress, (e, error) =>
-      this.#fail(e, error),
-    );
-    list.push(group);
-    return group;
   }
 
   #flush(group: ChunkGroup, fromDefer: boolean): void {
@@ -221,23 +194,12 @@ export class Chunker {
         (error: unknown) => {
           group.waiting = false;
           for (const e of group.take(Number.POSITIVE_INFINITY)) this.#fail(e, error);
-          this.#forget(group);
+          this.#groups.forget(group);
         },
       );
       return;
     }
-    this.#forget(group);
-  }
-
-  #forget(group: ChunkGroup): void {
-    if (group.queued > 0 || group.inFlight > 0 || group.waiting || group.scheduled) return;
-    if (group.deferred) return;
-    if (this.#last === group) this.#last = undefined;
-    const list = this.#groups.get(group.key);
-    if (!list) return;
-    const i = list.indexOf(group);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.#groups.delete(group.key);
+    this.#groups.forget(group);
   }
 
   /**
@@ -312,7 +274,7 @@ export class Chunker {
    */
   runPacked(name: string, lease: Lease, entries: ChunkEntry[], pace: AutoSize): void {
     this.#outstanding += entries.length;
-    this.#start(this.#group(name, 1, LONE), lease, entries, undefined, pace);
+    this.#start(this.#groups.get(name, 1, LONE), lease, entries, undefined, pace);
   }
 
   /** Runs `entries` on `lease`; the lease counts each entry that ends in the run. */
@@ -345,7 +307,7 @@ export class Chunker {
       lease.release(outcome.answered ? 'ok' : 'failed', tally);
       if (group.queued === 0) this.#steal(group);
       if (group.queued > 0) this.#flush(group, false);
-      else this.#forget(group);
+      else this.#groups.forget(group);
     });
   }
 
