@@ -3,14 +3,8 @@
  * piscina worker-thread pool.
  */
 
-export {
-  type ALCallResult,
-  alcall,
-  type ItemValue,
-  type TimedValue,
-} from './alcall.js';
-export { bcall } from './bcall.js';
-export { type Clock, ManualClock, realClock } from './clock.js';
+export { type Transferable, transfer } from '../shared/transfer.js';
+export { type Clock, ManualClock, realClock } from './common/clock.js';
 export {
   isPoolcallError,
   PoolClosedError,
@@ -21,8 +15,8 @@ export {
   TaskAbortedError,
   TaskTimeoutError,
   WorkerCrashedError,
-} from './errors.js';
-export type { Gated } from './gated.js';
+} from './common/errors.js';
+export type { Gated } from './concurrency/gated.js';
 export {
   type BatchItemContext,
   type BatchProcessOptions,
@@ -31,21 +25,26 @@ export {
   gatherWithConcurrency,
   type WithTimeoutOptions,
   withTimeout,
-} from './helpers.js';
-export { IMAP_DEFAULT_CONCURRENCY, type IMapOptions, imap } from './imap.js';
-export { maxConcurrent, Semaphore } from './limits.js';
-export { parallelMap } from './parallel-map.js';
+} from './concurrency/helpers.js';
+export { maxConcurrent, Semaphore } from './concurrency/limits.js';
+export { type RateLimitOptions, rateLimit, TokenBucket } from './concurrency/rate-limit.js';
 export {
-  type ALCallOptions,
-  ALCallParams,
-  type ALCallParamsOptions,
-  type BCallOptions,
-  BCallParams,
-  type BCallParamsOptions,
-  type Callable,
-  type CallContext,
-  type Progress,
-} from './params.js';
+  type BackoffPolicy,
+  nextDelay,
+  type RetryContext,
+  type RetryOptions,
+  retry,
+} from './concurrency/retry.js';
+export {
+  type AfterOptions,
+  CancelScope,
+  type CancelScopeOptions,
+  failAfter,
+  moveOnAfter,
+} from './concurrency/scope.js';
+export { TaskGroup, taskGroup } from './concurrency/task-group.js';
+export { Throttle, type ThrottleOptions, throttle } from './concurrency/throttle.js';
+export type { DurationSummary } from './dispatch/stats.js';
 export {
   type CloseOptions,
   createPool,
@@ -58,24 +57,27 @@ export {
   type TaskItem,
   type TaskName,
   type TaskResult,
-} from './pool.js';
-export { type RateLimitOptions, rateLimit, TokenBucket } from './rate-limit.js';
+} from './pool/pool.js';
 export {
-  type BackoffPolicy,
-  nextDelay,
-  type RetryContext,
-  type RetryOptions,
-  retry,
-} from './retry.js';
+  type ALCallResult,
+  alcall,
+  type ItemValue,
+  type TimedValue,
+} from './scheduler/alcall.js';
+export { bcall } from './scheduler/bcall.js';
+export { IMAP_DEFAULT_CONCURRENCY, type IMapOptions, imap } from './scheduler/imap.js';
+export type {
+  ALCallOptions,
+  BCallOptions,
+  Callable,
+  CallContext,
+  Progress,
+} from './scheduler/options.js';
+export { parallelMap } from './scheduler/parallel-map.js';
 export {
-  type AfterOptions,
-  CancelScope,
-  type CancelScopeOptions,
-  failAfter,
-  moveOnAfter,
-} from './scope.js';
-export type { DurationSummary } from './stats.js';
-export { TaskGroup, taskGroup } from './task-group.js';
-export { Throttle, type ThrottleOptions, throttle } from './throttle.js';
-export { type Transferable, transfer } from './transfer.js';
-export { createTransform, TaskTransform, type TransformOptions } from './transform.js';
+  ALCallParams,
+  type ALCallParamsOptions,
+  BCallParams,
+  type BCallParamsOptions,
+} from './scheduler/params.js';
+export { createTransform, TaskTransform, type TransformOptions } from './scheduler/transform.js';

@@ -5,23 +5,21 @@
  */
 import { syncBuiltinESMExports } from 'node:module';
 import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { ItemState, STATES_OFFSET } from '../main/chunk-state.js';
-import { collectTransfers } from '../main/transfer.js';
+import { collectTransfers } from '../shared/transfer.js';
+import { BootField, ItemState, STATES_OFFSET, TAKEN } from '../shared/wire.js';
 import { serializeError } from './errors.js';
 import { isDefinedTask, type TaskContext } from './index.js';
 import { loadModule } from './load.js';
-import {
-  type BatchReport,
-  BootField,
-  type ItemOutcome,
-  type ItemReport,
-  type MoreItems,
-  type PoolWorkerData,
-  type SerializedError,
-  type SingleValue,
-  TAKEN,
-  type TaskRequest,
-  type TaskResponse,
+import type {
+  BatchReport,
+  ItemOutcome,
+  ItemReport,
+  MoreItems,
+  PoolWorkerData,
+  SerializedError,
+  SingleValue,
+  TaskRequest,
+  TaskResponse,
 } from './protocol.js';
 
 const data = workerThreads.workerData as PoolWorkerData;

@@ -55,4 +55,4 @@ export function isDefinedTask(fn: unknown): boolean {
  * main thread instead of copied (a top-level result, or a direct element or
  * property of one).
  */
-export { transfer } from '../main/transfer.js';
+export { transfer } from '../shared/transfer.js';

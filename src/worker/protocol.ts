@@ -4,6 +4,7 @@
  */
 
 import type { MessagePort } from 'node:worker_threads';
+import type { TAKEN } from '../shared/wire.js';
 
 /** The `workerData` poolcall hands piscina; the user's own `workerData` is restored in the worker. */
 export interface PoolWorkerData {
@@ -11,16 +12,9 @@ export interface PoolWorkerData {
   readonly module: string;
   /** The user's `workerData` option, made visible as `worker_threads.workerData`. */
   readonly userData: unknown;
-  /** Int32 fields indexed by {@link BootField}, shared by every thread of the pool. */
+  /** Int32 fields indexed by `BootField` (`src/shared/wire.ts`), shared by every thread of the pool. */
   readonly boot?: SharedArrayBuffer;
 }
-
-/**
- * Fields of `PoolWorkerData.boot`: how many of the threads the pool starts
- * with have yet to boot (each takes one), and 1 once the task module loaded
- * in some thread. Such threads import the module before they take work.
- */
-export const BootField = { initial: 0, loaded: 1 } as const;
 
 /** One message to a worker: one item (`items.length === 1`) or a chunk of items. */
 export interface TaskRequest {
@@ -129,9 +123,6 @@ export interface MoreItems {
   readonly indices: readonly number[] | number;
   readonly attempts: readonly number[] | number;
 }
-
-/** Posted on a growing chunk's `more` port once the worker has claimed its first item. */
-export const TAKEN = 0;
 
 /** What the worker posts on a growing chunk's `more` port. */
 export type MoreReport = BatchReport | typeof TAKEN;

@@ -12,7 +12,7 @@ import {
   PoolcallError,
   TaskTimeoutError,
   WorkerCrashedError,
-} from '../../src/main/errors.js';
+} from '../../src/main/common/errors.js';
 
 describe('retry policy as BullMQ options', () => {
   it('uses the built-in strategies for factors 1 and 2 and the poolcall one otherwise', () => {

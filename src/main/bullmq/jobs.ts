@@ -5,8 +5,8 @@
  * their own signals, and a job whose calls were all cancelled is reported so
  * it can be removed or stopped.
  */
-import { TaskAbortedError } from '../errors.js';
-import type { AttemptRequest, RetryPolicy } from '../target.js';
+import { TaskAbortedError } from '../common/errors.js';
+import type { AttemptRequest, RetryPolicy } from '../common/target.js';
 import { BACKOFF_TYPE, JOB_FORMAT, jobRetryOptions, type RemoteJobData } from './protocol.js';
 
 /** An attempt request as the builder takes it: signal combined with the scope, policy set. */

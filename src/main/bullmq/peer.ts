@@ -3,7 +3,7 @@
  * imported only here, and only when a server or a queue connection is made,
  * so `poolcall` itself never loads them.
  */
-import { PoolcallError } from '../errors.js';
+import { PoolcallError } from '../common/errors.js';
 
 /** Imports a module by specifier; injectable so the missing-peer path can be tested. */
 export type Importer = (specifier: string) => Promise<unknown>;

@@ -12,9 +12,9 @@ import {
   type PoolcallErrorCode,
   TaskTimeoutError,
   WorkerCrashedError,
-} from '../errors.js';
-import { rebuildError } from '../outcome.js';
-import type { RetryPolicy } from '../target.js';
+} from '../common/errors.js';
+import { rebuildError } from '../common/outcome.js';
+import type { RetryPolicy } from '../common/target.js';
 
 /** The format version written in every job. */
 export const JOB_FORMAT = 1;

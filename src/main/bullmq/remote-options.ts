@@ -1,6 +1,6 @@
 /** The public shapes of `connectQueue`: its options and the remote queue it returns. */
 import type { ConnectionOptions } from 'bullmq';
-import type { HandleOf, TaskItem, TaskName, TaskResult } from '../pool.js';
+import type { HandleOf, TaskItem, TaskName, TaskResult } from '../pool/pool.js';
 
 /** Options of {@link connectQueue}. */
 export interface ConnectQueueOptions {

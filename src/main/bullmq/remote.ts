@@ -7,10 +7,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Queue, QueueEvents, Relay } from 'bullmq';
-import { effectiveSignal } from '../context.js';
-import { PoolClosedError, TaskAbortedError, WorkerCrashedError } from '../errors.js';
-import type { HandleOf, TaskItem, TaskName, TaskResult } from '../pool.js';
-import { type AttemptRequest, bindTarget, type RetryPolicy, type TaskTarget } from '../target.js';
+import { effectiveSignal } from '../common/context.js';
+import { PoolClosedError, TaskAbortedError, WorkerCrashedError } from '../common/errors.js';
+import {
+  type AttemptRequest,
+  bindTarget,
+  type RetryPolicy,
+  type TaskTarget,
+} from '../common/target.js';
+import type { HandleOf, TaskItem, TaskName, TaskResult } from '../pool/pool.js';
 import { JobBuilder, type PendingJob } from './jobs.js';
 import { loadBullmq } from './peer.js';
 import {

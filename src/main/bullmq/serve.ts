@@ -8,7 +8,7 @@
  * retried.
  */
 import type { ConnectionOptions, Job, Worker } from 'bullmq';
-import type { AttemptRequest } from '../target.js';
+import type { AttemptRequest } from '../common/target.js';
 import { loadBullmq } from './peer.js';
 import {
   BACKOFF_TYPE,

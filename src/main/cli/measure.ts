@@ -4,7 +4,7 @@
  * busy and throughput counts items per second), and the recommendation.
  */
 import { Bench } from 'tinybench';
-import { createPool, type Pool } from '../pool.js';
+import { createPool, type Pool } from '../pool/pool.js';
 
 /** The figures of one pool size. */
 export interface SizeRow {

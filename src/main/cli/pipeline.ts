@@ -5,9 +5,9 @@
  * outcomes are held back, so memory stays flat whatever the input's length.
  */
 import type { Readable } from 'node:stream';
-import { runItems } from '../drive.js';
-import type { Callable } from '../params.js';
-import type { Pool } from '../pool.js';
+import type { Pool } from '../pool/pool.js';
+import { runItems } from '../scheduler/drive.js';
+import type { Callable } from '../scheduler/options.js';
 import { lines } from './io.js';
 import { type LineWriter, OrderedWriter } from './ordered.js';
 

@@ -4,8 +4,8 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { isPoolcallError } from '../errors.js';
-import { createPool, type Pool } from '../pool.js';
+import { isPoolcallError } from '../common/errors.js';
+import { createPool, type Pool } from '../pool/pool.js';
 import {
   moduleAndTask,
   parseCommand,

@@ -1,0 +1,179 @@
+/**
+ * What a chunk is made of: one entry per attempt, who hears of its outcome,
+ * and the message that carries a batch of entries to a worker.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Piscina } from 'piscina';
+import { collectTransfers } from '../../shared/transfer.js';
+import type { MoreItems } from '../../worker/protocol.js';
+import type { AttemptRequest, BulkSink } from '../common/target.js';
+import type { Dispatcher } from '../dispatch/dispatch.js';
+
+/** What the chunker needs from its pool. */
+export interface ChunkHost {
+  readonly piscina: Piscina;
+  readonly dispatcher: Dispatcher;
+  /** The task module's URL, for error messages. */
+  readonly module: string;
+  /** Controllers of running work, aborted by a forced close. */
+  readonly running: Set<{ abort(reason?: unknown): void }>;
+  /** Counts a worker terminated by a timeout or a cancel. */
+  onTerminated(): void;
+  /** A comlink endpoint for `ctx.progress` reports. */
+  progressPort(onProgress: (index: number, value: unknown) => void): {
+    remote: MessagePort;
+    /** Call when the message is settled; `delivered: false` ends the channel (the worker never took it). */
+    done(delivered: boolean): void;
+  };
+}
+
+/** Who is told how a chunk entry ended. */
+export interface EntryOwner {
+  succeed(e: ChunkEntry, value: unknown): void;
+  fail(e: ChunkEntry, error: unknown): void;
+}
+
+/**
+ * One attempt waiting in, or travelling with, a chunk. One small object per
+ * attempt: what is shared by many attempts (the signal, the owner told of
+ * the outcome) is referenced, not copied.
+ */
+export class ChunkEntry {
+  done = false;
+  started = false;
+  /** Travels alone (set after a chunk failed to clone). */
+  solo = false;
+
+  constructor(
+    readonly item: unknown,
+    /** The item's index in its call's input. */
+    readonly index: number,
+    /** From 1. */
+    readonly attempt: number,
+    /** Per-attempt limit in ms, from when the worker takes the item. */
+    readonly timeout: number | undefined,
+    readonly signal: AbortSignal | undefined,
+    /** Called once, when the entry is sent to a worker. */
+    readonly onStart: (() => void) | undefined,
+    readonly owner: EntryOwner,
+  ) {}
+}
+
+/** Settles entries, each exactly once, before telling their owners. */
+export type ChunkSettler = EntryOwner;
+
+/** What a chunk run leaves: whether the worker answered, its run time, and entries to run again. */
+export interface ChunkOutcome {
+  readonly answered: boolean;
+  /** The worker's run time for the chunk, ms (when it answered). */
+  readonly ms?: number;
+  /** Unfinished chunk-mates of a terminated chunk, to run again without using an attempt. */
+  readonly again: ChunkEntry[];
+}
+
+/** The task a chunk runs and how: what all its entries share. */
+export interface ChunkTask {
+  readonly name: string;
+  readonly kwargs: unknown;
+  readonly onProgress: AttemptRequest['onProgress'];
+}
+
+/** How a chunk may grow while it runs, and who hears of each finished batch. */
+export interface ChunkGrowth {
+  /** Positions the chunk can hold in all (its clock buffer's size). */
+  readonly capacity: number;
+  /** Batches the worker may hold beyond the one it runs. */
+  readonly ahead: number;
+  /** A batch finished in the worker, which went on with the next one. */
+  onBatch(ms: number, items: number): void;
+  /** The worker claimed the chunk's first item: batches may be sent from now on. */
+  onTaken(): void;
+}
+
+/** The message carrying `entries` from position `base`, with what it transfers. */
+export function batchOf(
+  entries: readonly ChunkEntry[],
+  base: number,
+): { message: MoreItems; transferList: (ArrayBuffer | MessagePort)[] } {
+  const n = entries.length;
+  // Packed arrays (push, not new Array(n)): holey ones clone element by element.
+  const items: unknown[] = [];
+  // Indices k, k + 1, ... travel as k and one attempt number for all as that
+  // number: the arrays are built only when the run breaks.
+  const firstIndex = entries[0]?.index ?? 0;
+  const firstAttempt = entries[0]?.attempt ?? 1;
+  let indices: number[] | undefined;
+  let attempts: number[] | undefined;
+  const transferList: (ArrayBuffer | MessagePort)[] = [];
+  for (let i = 0; i < n; i++) {
+    const e = entries[i]!;
+    const item = e.item;
+    items.push(item);
+    if (indices) indices.push(e.index);
+    else if (e.index !== firstIndex + i) indices = prefixOf(entries, i + 1, (x) => x.index);
+    if (attempts) attempts.push(e.attempt);
+    else if (e.attempt !== firstAttempt) attempts = prefixOf(entries, i + 1, (x) => x.attempt);
+    collectTransfers(item, transferList);
+  }
+  return {
+    message: { base, items, indices: indices ?? firstIndex, attempts: attempts ?? firstAttempt },
+    transferList,
+  };
+}
+
+/** `field` of the first `n` entries, as a packed array. */
+function prefixOf(
+  entries: readonly ChunkEntry[],
+  n: number,
+  field: (e: ChunkEntry) => number,
+): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(field(entries[i]!));
+  return out;
+}
+
+export function minTimeout(entries: readonly (ChunkEntry | undefined)[]): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const e of entries) {
+    if (!e || e.done) continue;
+    const t = e.timeout;
+    if (t !== undefined && t < min) min = t;
+  }
+  return Number.isFinite(min) ? Math.max(1, min) : 1000;
+}
+
+/** Settles the promise of one attempt. */
+export class Deferred implements EntryOwner {
+  readonly #resolve: (value: unknown) => void;
+  readonly #reject: (error: unknown) => void;
+
+  constructor(resolve: (value: unknown) => void, reject: (error: unknown) => void) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  succeed(_e: ChunkEntry, value: unknown): void {
+    this.#resolve(value);
+  }
+
+  fail(_e: ChunkEntry, error: unknown): void {
+    this.#reject(error);
+  }
+}
+
+/** Hands the outcomes of a {@link Chunker.submitMany} batch to its sink. */
+export class BulkOwner implements EntryOwner {
+  readonly #sink: BulkSink;
+
+  constructor(sink: BulkSink) {
+    this.#sink = sink;
+  }
+
+  succeed(e: ChunkEntry, value: unknown): void {
+    this.#sink.succeed(e.index, value);
+  }
+
+  fail(e: ChunkEntry, error: unknown): void {
+    this.#sink.fail(e.index, e.item, error);
+  }
+}

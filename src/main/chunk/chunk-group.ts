@@ -1,0 +1,121 @@
+/**
+ * The attempts of one task waiting to travel in chunks: a queue with entries
+ * to run again at its front, dropped as their signals abort.
+ */
+
+import { TaskAbortedError } from '../common/errors.js';
+import type { AttemptRequest } from '../common/target.js';
+import type { ChunkEntry } from './chunk-entry.js';
+import type { ChunkRun } from './chunk-run.js';
+
+/** What attempts must share to travel in one chunk, besides the task and chunk size. */
+export type GroupKey = Pick<AttemptRequest, 'kwargs' | 'onProgress'>;
+
+/**
+ * Attempts of one task, chunk size, `kwargs` and progress listener: those
+ * that may travel in one message.
+ */
+export class ChunkGroup {
+  /** Entries to run again first (chunk-mates of a terminated chunk). */
+  #front: ChunkEntry[] = [];
+  #queue: ChunkEntry[] = [];
+  #head = 0;
+  /** A flush is queued as a microtask. */
+  scheduled = false;
+  /** A flush waits a turn of the event loop for more entries. */
+  deferred = false;
+  /** Waiting for a slot from the dispatcher. */
+  waiting = false;
+  /** Chunks of the group running. */
+  inFlight = 0;
+  /** Running chunks that can take more entries while they run. */
+  readonly growing = new Set<ChunkRun>();
+  readonly #watched = new Map<AbortSignal, () => void>();
+  readonly #fail: (e: ChunkEntry, error: unknown) => void;
+
+  constructor(
+    /** Where the group is filed: the task and chunk size. */
+    readonly key: string,
+    readonly name: string,
+    readonly chunkSize: number | 'auto',
+    readonly kwargs: unknown,
+    readonly onProgress: AttemptRequest['onProgress'],
+    /** Fails an entry dropped because its signal aborted. */
+    fail: (e: ChunkEntry, error: unknown) => void,
+  ) {
+    this.#fail = fail;
+  }
+
+  /** Whether attempts with `key` travel in this group's chunks. */
+  holds(key: GroupKey): boolean {
+    return this.kwargs === key.kwargs && this.onProgress === key.onProgress;
+  }
+
+  /** Entries waiting to be sent. */
+  get queued(): number {
+    return this.#front.length + this.#queue.length - this.#head;
+  }
+
+  /** Queues an entry behind the others (its signal is {@link watch}ed by the caller). */
+  push(e: ChunkEntry): void {
+    this.#queue.push(e);
+  }
+
+  /** Puts entries back at the front of the queue, to be sent first. */
+  unshift(entries: ChunkEntry[]): void {
+    this.#front = entries.concat(this.#front);
+    for (const e of entries) this.watch(e.signal);
+  }
+
+  /** Takes up to `n` live entries, requeued ones first; a solo entry travels alone. */
+  take(n: number): ChunkEntry[] {
+    const out: ChunkEntry[] = [];
+    while (out.length < n) {
+      const e = this.#front.length > 0 ? this.#front.shift() : this.#queue[this.#head++];
+      if (!e) break;
+      if (e.done) continue;
+      if (e.signal?.aborted) {
+        this.#fail(e, new TaskAbortedError(e.signal.reason));
+        continue;
+      }
+      if (e.solo && out.length > 0) {
+        this.#front.unshift(e);
+        break;
+      }
+      out.push(e);
+      if (e.solo) break;
+    }
+    if (this.#head >= this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+      if (this.#front.length === 0) this.#unwatch();
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    return out;
+  }
+
+  /** Fails entries of `signal` still queued, once it aborts. */
+  watch(signal: AbortSignal | undefined): void {
+    if (!signal || this.#watched.has(signal)) return;
+    const onAbort = () => {
+      const error = new TaskAbortedError(signal.reason);
+      const keep = (e: ChunkEntry) => {
+        if (e.signal !== signal) return true;
+        this.#fail(e, error);
+        return false;
+      };
+      this.#front = this.#front.filter(keep);
+      this.#queue = this.#queue.slice(this.#head).filter(keep);
+      this.#head = 0;
+    };
+    this.#watched.set(signal, onAbort);
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  #unwatch(): void {
+    for (const [signal, onAbort] of this.#watched) signal.removeEventListener('abort', onAbort);
+    this.#watched.clear();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The values both threads must agree on at run time: the boot fields of a
+ * pool, the shared-memory layout of a chunk (see `ChunkClockBuffer` in
+ * `src/worker/protocol.ts`), its item states and the `TAKEN` report. Imports
+ * nothing; imported by `src/main` and `src/worker` alike.
+ */
+
+/** Byte offset of the Int32Array of item states in a chunk's clock buffer. */
+export const STATES_OFFSET = 16;
+
+/** Bytes of a clock buffer for a chunk of `n` items. */
+export function clockBytes(n: number): number {
+  return STATES_OFFSET + 4 * n;
+}
+
+/** Item states in a chunk's clock buffer. */
+export const ItemState = {
+  /** Not started: the main thread may still cancel it. */
+  pending: 0,
+  /** Claimed by the worker: running. */
+  running: 1,
+  /** Claimed by the main thread: the worker skips it. */
+  cancelled: 2,
+  /** Finished: its outcome is in the response or was posted to `results`. */
+  finished: 3,
+} as const;
+
+/**
+ * Fields of `PoolWorkerData.boot`: how many of the threads the pool starts
+ * with have yet to boot (each takes one), and 1 once the task module loaded
+ * in some thread. Such threads import the module before they take work.
+ */
+export const BootField = { initial: 0, loaded: 1 } as const;
+
+/** Posted on a growing chunk's `more` port once the worker has claimed its first item. */
+export const TAKEN = 0;

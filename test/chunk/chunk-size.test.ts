@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AUTO_MAX,
+  AUTO_MIN,
+  AutoSize,
+  MESSAGE_OVERHEAD_MS,
+  OVERHEAD_SHARE,
+  PACK_OVERHEAD_SHARE,
+  READY_BATCHES,
+} from '../../src/main/chunk/chunk-size.js';
+
+describe("chunkSize: 'auto'", () => {
+  it('starts small', () => {
+    const s = new AutoSize();
+    expect(s.size).toBe(AUTO_MIN);
+    expect(s.window).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps the message overhead under its share of a chunk run', () => {
+    const s = new AutoSize();
+    s.observe(10, 100); // 0.1 ms per item
+    const chunkRun = s.size * 0.1;
+    expect(MESSAGE_OVERHEAD_MS / chunkRun).toBeLessThanOrEqual(OVERHEAD_SHARE + 1e-9);
+    expect(MESSAGE_OVERHEAD_MS / ((s.size - 1) * 0.1)).toBeGreaterThan(OVERHEAD_SHARE);
+  });
+
+  it('takes the share it is given: packed calls aim at shorter messages', () => {
+    const batch = new AutoSize();
+    const packed = new AutoSize(PACK_OVERHEAD_SHARE);
+    batch.observe(10, 100);
+    packed.observe(10, 100);
+    expect(packed.size * 0.1 * PACK_OVERHEAD_SHARE).toBeGreaterThanOrEqual(MESSAGE_OVERHEAD_MS);
+    expect(packed.size).toBeLessThan(batch.size);
+  });
+
+  it('is bounded for tiny and for slow items', () => {
+    const tiny = new AutoSize();
+    tiny.observe(0, 1000);
+    expect(tiny.size).toBe(AUTO_MAX);
+    expect(tiny.window).toBe(AUTO_MAX);
+    const slow = new AutoSize();
+    slow.observe(500, 5);
+    expect(slow.size).toBe(AUTO_MIN);
+  });
+
+  it('keeps one batch running and READY_BATCHES ready per slot below the largest size', () => {
+    const s = new AutoSize();
+    s.observe(10, 100);
+    expect(s.size).toBeLessThan(AUTO_MAX);
+    expect(s.window).toBe((1 + READY_BATCHES) * s.size);
+  });
+
+  it('follows a change of item cost, smoothing over chunks', () => {
+    const s = new AutoSize();
+    s.observe(0.1, 1000);
+    const fast = s.size;
+    for (let i = 0; i < 10; i++) s.observe(500, 10);
+    expect(s.size).toBeLessThan(fast);
+    expect(s.size).toBe(1);
+  });
+
+  it('ignores empty observations', () => {
+    const s = new AutoSize();
+    s.observe(5, 0);
+    s.observe(Number.NaN, 3);
+    expect(s.size).toBe(AUTO_MIN);
+  });
+});
