@@ -13,6 +13,7 @@ import type {
   TaskRequest,
   TaskResponse,
 } from '../../worker/protocol.js';
+import { setTimer } from '../common/clock.js';
 import { TaskAbortedError, TaskTimeoutError } from '../common/errors.js';
 import { failureOf, piscinaFailure } from '../common/outcome.js';
 import {
@@ -209,11 +210,11 @@ export class ChunkRun {
     }
     const running = { abort: (error: unknown) => this.#halt({ kind: 'closed', error }) };
     host.running.add(running);
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer: (() => void) | undefined;
     let due = Number.POSITIVE_INFINITY;
     if (strict) {
       const check = () => {
-        timer = undefined;
+        cancelTimer = undefined;
         due = Number.POSITIVE_INFINITY;
         const delay = this.#overdue(this.#entries, clock, states, () =>
           this.#halt({ kind: 'timeout' }),
@@ -222,10 +223,10 @@ export class ChunkRun {
       };
       const schedule = (delay: number) => {
         const at = performance.now() + delay;
-        if (timer && at >= due) return;
-        if (timer) clearTimeout(timer);
+        if (cancelTimer && at >= due) return;
+        cancelTimer?.();
         due = at;
-        timer = setTimeout(check, delay);
+        cancelTimer = setTimer(check, delay);
       };
       schedule(minTimeout(first));
       this.#schedule = schedule;
@@ -240,7 +241,7 @@ export class ChunkRun {
     } catch (error) {
       failure = error;
     } finally {
-      if (timer) clearTimeout(timer);
+      cancelTimer?.();
       this.#schedule = undefined;
       for (const [signal, onAbort] of this.#listeners) signal.removeEventListener('abort', onAbort);
       host.running.delete(running);

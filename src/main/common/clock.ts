@@ -2,33 +2,67 @@
  * Time, injected. Everything in poolcall that waits or measures goes through a
  * {@link Clock}, so tests can move time instead of waiting for it.
  */
+import { noop } from './abort.js';
 
 /** A source of time: `now()` in milliseconds and a cancellable `sleep`. */
 export interface Clock {
   /** Milliseconds on a monotonic clock (the real clock uses `performance.now()`). */
   now(): number;
-  /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
+  /**
+   * Resolves after `ms` (any finite duration, in full; `Infinity`: never);
+   * rejects with the signal's reason when it aborts first.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `performance.now()` and `setTimeout`. */
+/**
+ * The longest delay one Node timer honours, 2^31 - 1 ms (about 24.8 days):
+ * Node clamps a longer one to 1 ms and warns (`TimeoutOverflowWarning`).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Options of {@link setTimer}. */
+export interface TimerOptions {
+  /** The timer does not keep the process alive. @default false */
+  readonly unref?: boolean;
+}
+
+/**
+ * Calls `fn` once after `ms` milliseconds; returns the function that cancels
+ * it. Any finite duration is honoured in full: a delay past
+ * {@link MAX_TIMER_MS} runs as a chain of timers of at most that long each,
+ * never clamped. `Infinity` means never: no timer is armed at all. A
+ * negative or NaN delay counts as 0. Every timer of poolcall goes through here.
+ */
+export function setTimer(fn: () => void, ms: number, options: TimerOptions = {}): () => void {
+  if (ms === Number.POSITIVE_INFINITY) return noop;
+  let left = Number.isNaN(ms) ? 0 : Math.max(ms, 0);
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const step = Math.min(left, MAX_TIMER_MS);
+    left -= step;
+    timer = setTimeout(left > 0 ? arm : fn, step);
+    if (options.unref) timer.unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+/** The real clock: `performance.now()` and {@link setTimer} (chained past 2^31 - 1 ms). */
 export const realClock: Clock = {
   now: () => performance.now(),
   sleep(ms, signal) {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (ms <= 0 && !signal) return Promise.resolve();
+    if (!(ms > 0) && !signal) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
-        clearTimeout(timer);
+        cancel();
         reject(signal?.reason);
       };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
+      const cancel = setTimer(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },
@@ -73,7 +107,7 @@ export class ManualClock implements Clock {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const sleeper: Sleeper = {
-        at: this.#now + Math.max(0, ms),
+        at: ms > 0 ? this.#now + ms : this.#now,
         seq: this.#seq++,
         resolve: () => {
           signal?.removeEventListener('abort', onAbort);
@@ -113,7 +147,8 @@ export class ManualClock implements Clock {
   #nextDue(limit: number): Sleeper | undefined {
     let best: Sleeper | undefined;
     for (const s of this.#sleepers) {
-      if (s.at > limit) continue;
+      // A sleep of Infinity never wakes, however far time moves.
+      if (s.at > limit || s.at === Number.POSITIVE_INFINITY) continue;
       if (!best || s.at < best.at || (s.at === best.at && s.seq < best.seq)) best = s;
     }
     return best;

@@ -32,9 +32,14 @@ export function show(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return `a function`;
   if (typeof value === 'symbol') return value.toString();
-  if (Array.isArray(value)) return `an array`;
   if (value === null || typeof value !== 'object') return String(value);
-  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+  try {
+    if (Array.isArray(value)) return `an array`;
+    return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+  } catch {
+    // A revoked Proxy, or one whose traps throw.
+    return 'an object that cannot be inspected';
+  }
 }
 
 /** The known name closest to `name` by edit distance, if any is close enough. */
@@ -68,24 +73,61 @@ function distance(a: string, b: string): number {
 /**
  * Checks `options` against `schema`. Throws TypeError for an unknown name or
  * a wrong type, RangeError for a number out of range. `where` names the
- * function in the message (e.g. "alcall").
+ * function in the message (e.g. "alcall"). Only the object's own enumerable
+ * keys are options: a name the schema has only by inheritance
+ * (`constructor`, `toString`, `__proto__`) is unknown. `options` must be a
+ * plain object (not an array, a function, a Map, ...); a getter or Proxy
+ * trap that throws is reported as a TypeError naming the option.
  */
 export function checkOptions(where: string, options: unknown, schema: OptionSchema): void {
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${where}: options must be an object, received ${show(options)}`);
-  }
-  for (const [name, value] of Object.entries(options)) {
-    const kind = schema[name];
-    if (kind === undefined) {
+  const names = optionNames(where, options);
+  for (const name of names) {
+    if (!Object.hasOwn(schema, name)) {
       const hint = closest(name, Object.keys(schema));
       throw new TypeError(
         `${where}: unknown option "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
       );
     }
+    const value = readOption(where, options as Record<string, unknown>, name);
     if (value === undefined) continue;
-    checkValue(where, name, value, kind);
+    checkValue(where, name, value, schema[name]!);
   }
+}
+
+/** The own option names of `options`, which must be a plain object. */
+function optionNames(where: string, options: unknown): string[] {
+  const bad = () =>
+    new TypeError(`${where}: options must be a plain object, received ${show(options)}`);
+  if (typeof options !== 'object' || options === null) throw bad();
+  let plain: boolean;
+  let names: string[];
+  try {
+    plain =
+      !Array.isArray(options) && Object.prototype.toString.call(options) === '[object Object]';
+    names = plain ? Object.keys(options) : [];
+  } catch (error) {
+    throw new TypeError(`${where}: options could not be read (${messageOf(error)})`, {
+      cause: error,
+    });
+  }
+  if (!plain) throw bad();
+  return names;
+}
+
+/** Reads one option, turning a throwing getter or Proxy trap into a TypeError naming it. */
+function readOption(where: string, options: Record<string, unknown>, name: string): unknown {
+  try {
+    return options[name];
+  } catch (error) {
+    throw new TypeError(`${where}: option "${name}" could not be read (${messageOf(error)})`, {
+      cause: error,
+    });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : show(error);
 }
 
 /** Checks one value against one kind. */

@@ -11,7 +11,7 @@ import { BootField } from '../../shared/wire.js';
 import type { PoolWorkerData } from '../../worker/protocol.js';
 import { Chunker } from '../chunk/chunk.js';
 import { AutoSize, PACK_OVERHEAD_SHARE } from '../chunk/chunk-size.js';
-import { type Clock, realClock } from '../common/clock.js';
+import { type Clock, MAX_TIMER_MS, realClock, setTimer } from '../common/clock.js';
 import { effectiveSignal } from '../common/context.js';
 import { PoolClosedError, QueueFullError, TaskAbortedError } from '../common/errors.js';
 import { type AttemptRequest, bindTarget, type TaskTarget } from '../common/target.js';
@@ -91,7 +91,14 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       // Run and wait times are kept by the dispatcher (stats()); piscina's own
       // histograms would cost two more samples and clock reads per task.
       recordTiming: false,
-      ...(options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout }),
+      // piscina arms one plain timer with it: past what a timer holds, an idle
+      // thread would end after 1 ms instead of (in effect) never.
+      ...(options.idleTimeout === undefined
+        ? {}
+        : {
+            idleTimeout:
+              options.idleTimeout > MAX_TIMER_MS ? Number.POSITIVE_INFINITY : options.idleTimeout,
+          }),
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
       ...(options.env ? { env: options.env } : {}),
     });
@@ -283,13 +290,12 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     await this.#chunker.drained();
     this.#dispatcher.close();
     const destroyed = this.#piscina.destroy().then(() => true);
-    let timer: NodeJS.Timeout | undefined;
+    let cancel: (() => void) | undefined;
     const gaveUp = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), this.#terminateTimeout);
-      timer.unref();
+      cancel = setTimer(() => resolve(false), this.#terminateTimeout, { unref: true });
     });
     const finished = await Promise.race([destroyed, gaveUp]);
-    clearTimeout(timer);
+    cancel?.();
     if (!finished) this.#abandoned++;
   }
 
