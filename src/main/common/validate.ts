@@ -95,8 +95,11 @@ export function checkOptions(where: string, options: unknown, schema: OptionSche
   }
 }
 
-/** The own option names of `options`, which must be a plain object. */
-function optionNames(where: string, options: unknown): string[] {
+/**
+ * The own enumerable names of `options`, which must be a plain object;
+ * TypeError (mentioning `where`) for anything else or a Proxy that throws.
+ */
+export function optionNames(where: string, options: unknown): string[] {
   const bad = () =>
     new TypeError(`${where}: options must be a plain object, received ${show(options)}`);
   if (typeof options !== 'object' || options === null) throw bad();
@@ -116,7 +119,7 @@ function optionNames(where: string, options: unknown): string[] {
 }
 
 /** Reads one option, turning a throwing getter or Proxy trap into a TypeError naming it. */
-function readOption(where: string, options: Record<string, unknown>, name: string): unknown {
+export function readOption(where: string, options: Record<string, unknown>, name: string): unknown {
   try {
     return options[name];
   } catch (error) {

@@ -1,7 +1,20 @@
 /** Options of {@link createPool}. */
-import type { ResourceLimits } from 'node:worker_threads';
+import { type ResourceLimits, SHARE_ENV } from 'node:worker_threads';
 import type { Clock } from '../common/clock.js';
-import { checkOptions, type OptionSchema } from '../common/validate.js';
+import {
+  checkOptions,
+  type OptionSchema,
+  optionNames,
+  readOption,
+  show,
+} from '../common/validate.js';
+
+/**
+ * The most threads `maxThreads`, `minThreads` and `spareThreads` may each ask
+ * for: a thread costs megabytes and a start, so a count past this is a
+ * mistake, refused with a RangeError before any thread starts.
+ */
+export const MAX_THREADS = 1024;
 
 /** Options of `createPool`. Durations in milliseconds. */
 export interface PoolOptions {
@@ -30,11 +43,15 @@ export interface PoolOptions {
    * @default 1
    */
   concurrentTasksPerWorker?: number;
-  /** Worker heap limits; a worker that exceeds them fails its tasks with WorkerCrashedError. */
+  /**
+   * Worker heap limits (`maxOldGenerationSizeMb`, `maxYoungGenerationSizeMb`,
+   * `codeRangeSizeMb`, `stackSizeMb`, each a finite number > 0); a worker that
+   * exceeds them fails its tasks with WorkerCrashedError.
+   */
   resourceLimits?: ResourceLimits;
-  /** The workers' `process.env`. */
-  env?: Record<string, string>;
-  /** Visible inside workers as `worker_threads.workerData`. */
+  /** The workers' `process.env`: an object of strings, or `SHARE_ENV`. */
+  env?: Record<string, string> | typeof SHARE_ENV;
+  /** Visible inside workers as `worker_threads.workerData`; must be structured-cloneable. */
   workerData?: unknown;
   /**
    * Idle threads kept ready beyond `maxThreads`, so that when a timeout or a
@@ -62,21 +79,63 @@ const schema: OptionSchema = {
   maxQueue: 'count',
   concurrentTasksPerWorker: 'size1',
   resourceLimits: 'object',
-  env: 'object',
+  env: 'any',
   workerData: 'any',
   spareThreads: 'size0',
   terminateTimeout: 'duration',
   clock: 'object',
 };
 
+/** The keys of `resourceLimits` (Node's `ResourceLimits`), each a size in MB. */
+const limitsSchema: OptionSchema = {
+  maxOldGenerationSizeMb: 'positive',
+  maxYoungGenerationSizeMb: 'positive',
+  codeRangeSizeMb: 'positive',
+  stackSizeMb: 'positive',
+};
+
 /** Validates pool options; throws TypeError / RangeError naming the option. */
 export function checkPoolOptions(options: unknown, defaultThreads: number): void {
   checkOptions('createPool', options, schema);
   const o = (options ?? {}) as PoolOptions;
+  for (const name of ['maxThreads', 'minThreads', 'spareThreads'] as const) {
+    const n = o[name];
+    if (n !== undefined && n > MAX_THREADS) {
+      throw new RangeError(
+        `createPool: option "${name}" must be at most ${MAX_THREADS} (threads), received ${n}`,
+      );
+    }
+  }
   const max = o.maxThreads ?? defaultThreads;
   if (o.minThreads !== undefined && o.minThreads > max) {
     throw new RangeError(
       `createPool: option "minThreads" must not exceed maxThreads (${max}), received ${o.minThreads}`,
     );
+  }
+  if (o.resourceLimits !== undefined) {
+    checkOptions('createPool: option "resourceLimits"', o.resourceLimits, limitsSchema);
+  }
+  if (o.env !== undefined) checkEnv(o.env);
+  if (o.workerData !== undefined) {
+    try {
+      structuredClone(o.workerData);
+    } catch (error) {
+      throw new TypeError(
+        `createPool: option "workerData" must be structured-cloneable, received ${show(o.workerData)} (${String(error)})`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+/** `env` is `SHARE_ENV` or a plain object whose values are strings. */
+function checkEnv(env: unknown): void {
+  if (env === SHARE_ENV) return;
+  const where = 'createPool: option "env"';
+  for (const name of optionNames(where, env)) {
+    const value = readOption(where, env as Record<string, unknown>, name);
+    if (typeof value !== 'string') {
+      throw new TypeError(`${where}: "${name}" must be a string, received ${show(value)}`);
+    }
   }
 }

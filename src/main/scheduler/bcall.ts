@@ -4,7 +4,7 @@
  */
 
 import { type Clock, realClock } from '../common/clock.js';
-import { effectiveSignal } from '../common/context.js';
+import { currentSignal, effectiveSignal, runWithSignal } from '../common/context.js';
 import { TaskAbortedError } from '../common/errors.js';
 import { type ALCallResult, alcall } from './alcall.js';
 import { type BCallOptions, type Callable, checkBCallOptions } from './options.js';
@@ -45,16 +45,20 @@ export function bcall(
   fn: Callable<never, unknown>,
   options: BCallOptions,
 ): AsyncGenerator<unknown[], void, undefined> {
-  return batches(input, fn, options, effectiveSignal(options?.signal));
+  // The scope is the caller's (the generator's body runs in whoever calls
+  // next()); the options are read only once checked, inside the generator,
+  // so that bad ones end it with their error instead of throwing here.
+  return batches(input, fn, options, currentSignal());
 }
 
 async function* batches(
   input: unknown,
   fn: Callable<never, unknown>,
   options: BCallOptions,
-  outer: AbortSignal | undefined,
+  scope: AbortSignal | undefined,
 ): AsyncGenerator<unknown[], void, undefined> {
   checkBCallOptions('bcall', options);
+  const outer = runWithSignal(scope, () => effectiveSignal(options.signal));
   const {
     batchSize,
     initialDelay = 0,

@@ -69,6 +69,7 @@ export class ALCallParams extends frozenRecord<ALCallParamsOptions>() {
   ): Promise<unknown[]> {
     const { fn: stored, ...options } = this as ALCallParamsOptions;
     try {
+      checkALCallOptions('ALCallParams.call', overrides);
       return alcall(input, resolveFn('ALCallParams.call', fn ?? stored), {
         ...options,
         ...overrides,
@@ -80,6 +81,7 @@ export class ALCallParams extends frozenRecord<ALCallParamsOptions>() {
 
   /** A new configuration: this one with `overrides` applied (validated). */
   with(overrides: ALCallParamsOptions): ALCallParams {
+    checkALCallOptions('ALCallParams.with', overrides, { fn: 'function' });
     return new ALCallParams({ ...(this as ALCallParamsOptions), ...overrides });
   }
 }
@@ -113,6 +115,7 @@ export class BCallParams extends frozenRecord<BCallParamsOptions>() {
 
   /** A new configuration: this one with `overrides` applied (validated). */
   with(overrides: Partial<BCallParamsOptions>): BCallParams {
+    checkALCallOptions('BCallParams.with', overrides, { fn: 'function', batchSize: 'size1' });
     return new BCallParams({ ...(this as BCallParamsOptions), ...overrides });
   }
 }
