@@ -3,11 +3,12 @@
  * worker, spin forever or run out of memory, through alcall, imap and bcall,
  * with and without chunkSize. Each item's outcome is computed in advance from
  * the item and the policy, and each must end exactly so; afterwards the pool
- * is idle and still runs tasks.
+ * is idle and still runs tasks. Durations past what one Node timer holds
+ * (2^31 - 1 ms) are among the policies: nothing times out or starts early.
  */
 import { type ALCallOptions, alcall, bcall, createPool, imap } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixtures } from '../helpers.js';
+import { deferred, fixtures } from '../helpers.js';
 import {
   type ChaosItem,
   expectedOf,
@@ -128,5 +129,67 @@ describe('chaos: every item ends exactly as planned', () => {
       expect(matchesOne).toBe(true);
       await expectHealthy();
     }
+  });
+  for (const chunkSize of [1, 16]) {
+    it(`retryTimeout 2^31 + 5 ms (chunkSize ${chunkSize}): slow attempts fail by their own error, never by an early timeout`, async () => {
+      const items = makeItems(
+        400,
+        { slow: 6, throw: 10, exit: 2, oom: 1 },
+        { seed: 7 + chunkSize, maxFaults: 2, filler: ['throw', 'slow'] },
+      );
+      const policy: Policy = { numRetries: 1, returnExceptions: true };
+      const before = pool.stats().terminated;
+      const overflows: Error[] = [];
+      const onWarning = (w: Error) => {
+        if (w.name === 'TimeoutOverflowWarning') overflows.push(w);
+      };
+      process.on('warning', onWarning);
+      const out = await alcall(
+        items,
+        chaos,
+        options(policy, { retryTimeout: 2 ** 31 + 5, chunkSize, maxConcurrent: 4 }),
+      ).finally(() => process.off('warning', onWarning));
+      // The worker deadline is armed once, not re-armed every millisecond with a warning.
+      expect(overflows).toEqual([]);
+      expect(mismatches(items, out, policy)).toEqual([]);
+      expect(faultCounts(items, policy).slow).toBeGreaterThan(0);
+      expect(pool.stats().terminated - before).toBe(0);
+      await expectHealthy();
+    });
+  }
+
+  it('retryDelay 2^31 + 5 ms and throttlePeriod 2^32 ms: no retry and no second start come early', async () => {
+    const nap = pool.task('nap');
+    const attempts: number[] = [];
+    const firstFailed = deferred();
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const call = alcall(
+      [-1, -1, -1],
+      async (ms: number, ctx) => {
+        attempts.push(ctx.attempt);
+        try {
+          return await nap(ms);
+        } finally {
+          firstFailed.resolve();
+        }
+      },
+      {
+        numRetries: 2,
+        retryDelay: 2 ** 31 + 5,
+        throttlePeriod: 2 ** 32,
+        signal: controller.signal,
+      },
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await firstFailed.promise;
+    // Real time in which timers clamped to 1 ms would have fired many times over.
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(attempts).toEqual([1]);
+    controller.abort(reason);
+    expect(await call).toBe(reason);
+    await expectHealthy();
   });
 });

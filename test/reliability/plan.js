@@ -4,7 +4,7 @@
  * the call's policy, and the check that every item ended exactly so.
  */
 
-/** @typedef {'throw' | 'exit' | 'spin' | 'oom'} Fault */
+/** @typedef {'throw' | 'exit' | 'spin' | 'oom' | 'slow'} Fault */
 /** @typedef {{ id: number, faults: Fault[] }} FaultyItem */
 /** @typedef {number | FaultyItem} ChaosItem */
 
@@ -96,6 +96,8 @@ export function matchesFault(error, fault) {
       return error.name === 'WorkerCrashedError' && code === 'ERR_WORKER_CRASHED';
     case 'spin':
       return error.name === 'TaskTimeoutError' && code === 'ERR_TASK_TIMEOUT';
+    case 'slow':
+      return error.name === 'RangeError' && code === 'E_SLOW';
   }
 }
 
@@ -144,7 +146,7 @@ export function mismatches(items, results, policy) {
  */
 export function faultCounts(items, policy) {
   /** @type {Record<Fault, number>} */
-  const counts = { throw: 0, exit: 0, spin: 0, oom: 0 };
+  const counts = { throw: 0, exit: 0, spin: 0, oom: 0, slow: 0 };
   for (const item of items) {
     if (typeof item === 'number') continue;
     for (const f of item.faults.slice(0, policy.numRetries + 1)) counts[f]++;
