@@ -19,17 +19,19 @@ export const MAX_THREADS = 1024;
 /** Options of `createPool`. Durations in milliseconds. */
 export interface PoolOptions {
   /**
-   * Threads kept alive when idle.
+   * Threads kept alive when idle (at most {@link MAX_THREADS}).
    * @default maxThreads
    */
   minThreads?: number;
   /**
-   * Threads that run tasks at once (times `concurrentTasksPerWorker` slots).
+   * Threads that run tasks at once (times `concurrentTasksPerWorker` slots;
+   * at most {@link MAX_THREADS}).
    * @default os.availableParallelism()
    */
   maxThreads?: number;
   /**
-   * How long an idle thread above `minThreads` lives, ms.
+   * How long an idle thread above `minThreads` lives, ms; above 2^31 - 1 ms
+   * idle threads are kept for good.
    * @default piscina's default
    */
   idleTimeout?: number;
@@ -56,7 +58,7 @@ export interface PoolOptions {
   /**
    * Idle threads kept ready beyond `maxThreads`, so that when a timeout or a
    * cancel terminates a worker the next task starts at once instead of paying
-   * a thread start.
+   * a thread start (at most {@link MAX_THREADS}).
    * @default 1
    */
   spareThreads?: number;
