@@ -1,5 +1,19 @@
 /** Shared test helpers: fixture locations, a started-handshake for worker tasks, child node runs. */
 import { spawn } from 'node:child_process';
+import {
+  currentRuntime,
+  enforcesResourceLimits,
+  runtimeLabel,
+} from '../src/main/common/runtime.js';
+
+/** The runtime the tests run on, e.g. `Bun 1.4.5`. */
+export const runtime = currentRuntime();
+/** Its label in error messages. */
+export const runtimeName = runtimeLabel(runtime);
+/** Whether `resourceLimits` (worker heap limits) work here: where they do not, createPool refuses them. */
+export const heapLimits = enforcesResourceLimits(runtime);
+/** Whether the runtime loads TypeScript modules itself (Node.js 22.18+, Bun, Deno). */
+export const stripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
 export const fixtures = new URL('./fixtures/', import.meta.url);
 export const tasksUrl = new URL('tasks.js', fixtures);
 

@@ -14,6 +14,7 @@ export {
   QueueFullError,
   TaskAbortedError,
   TaskTimeoutError,
+  UnsupportedRuntimeError,
   WorkerCrashedError,
 } from './common/errors.js';
 export type { Gated } from './concurrency/gated.js';

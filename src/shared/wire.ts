@@ -34,3 +34,9 @@ export const BootField = { initial: 0, loaded: 1 } as const;
 
 /** Posted on a growing chunk's `more` port once the worker has claimed its first item. */
 export const TAKEN = 0;
+
+/**
+ * The worker argument that carries the task module's `file:` URL where the
+ * thread's `workerData` is the user's own (runtimes that cannot rebind it).
+ */
+export const MODULE_ARG = '--poolcall-module=';

@@ -6,7 +6,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { collectTransfers } from '../shared/transfer.js';
-import { BootField, ItemState, STATES_OFFSET, TAKEN } from '../shared/wire.js';
+import { BootField, ItemState, MODULE_ARG, STATES_OFFSET, TAKEN } from '../shared/wire.js';
 import { serializeError } from './errors.js';
 import { isDefinedTask, type TaskContext } from './index.js';
 import { loadModule } from './load.js';
@@ -22,9 +22,21 @@ import type {
   TaskResponse,
 } from './protocol.js';
 
-const data = workerThreads.workerData as PoolWorkerData;
-(workerThreads as { workerData: unknown }).workerData = data.userData;
-syncBuiltinESMExports();
+const data = workerData();
+
+/**
+ * What the pool handed this thread. Where the module's URL travels in argv,
+ * `workerData` is already the user's own; otherwise it is poolcall's, and the
+ * user's value takes its place for the task module to import.
+ */
+function workerData(): PoolWorkerData {
+  const arg = process.argv.findLast((a) => a.startsWith(MODULE_ARG));
+  if (arg) return { module: arg.slice(MODULE_ARG.length), userData: workerThreads.workerData };
+  const own = workerThreads.workerData as PoolWorkerData;
+  (workerThreads as { workerData: unknown }).workerData = own.userData;
+  syncBuiltinESMExports();
+  return own;
+}
 
 type AnyTask = (item: unknown, ctx: TaskContext) => unknown;
 

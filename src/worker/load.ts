@@ -8,7 +8,11 @@ const typescriptExt = /\.(?:m|c)?ts$/;
  */
 export async function loadModule(href: string): Promise<Record<string, unknown>> {
   if (!typescriptExt.test(new URL(href).pathname) || nodeStripsTypes()) {
-    return (await import(href)) as Record<string, unknown>;
+    try {
+      return (await import(href)) as Record<string, unknown>;
+    } catch (error) {
+      throw asSyntaxError(error);
+    }
   }
   let tsImport: ((specifier: string, parent: string) => Promise<unknown>) | undefined;
   try {
@@ -27,6 +31,25 @@ export async function loadModule(href: string): Promise<Record<string, unknown>>
   return (await tsImport(href, import.meta.url)) as Record<string, unknown>;
 }
 
+/** Where the runtime strips types (Node.js 22.18+ / 23.6+, Bun and Deno report it too). */
 function nodeStripsTypes(): boolean {
   return Boolean((process.features as { typescript?: unknown }).typescript);
+}
+
+/** Where Bun's parse error is found. */
+interface BuildPosition {
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/**
+ * Bun reports a module that does not parse as a `BuildMessage`; it is passed
+ * on as the `SyntaxError` Node.js and Deno throw, with the place in its message.
+ */
+function asSyntaxError(error: unknown): unknown {
+  if (!(error instanceof Error) || error.name !== 'BuildMessage') return error;
+  const at = (error as { position?: BuildPosition | null }).position;
+  const where = at?.file ? ` (${at.file}:${at.line ?? 0}:${at.column ?? 0})` : '';
+  return new SyntaxError(`${error.message}${where}`, { cause: error });
 }

@@ -121,7 +121,9 @@ describe('run parts', () => {
     Object.assign(progress.state, { done: 20, failed: 2, bytes: 500 });
     expect(progress.render()).toMatch(/^█+░+ {2}50% 20 lines, 2 failed/);
     progress.stop();
-    const drawn = String(out.read());
+    // Node 26's read() hands back one written chunk at a time.
+    let drawn = '';
+    for (let chunk = out.read(); chunk !== null; chunk = out.read()) drawn += String(chunk);
     expect(drawn.startsWith('\r\u001b[K')).toBe(true);
     expect(drawn).toMatch(/50%.*\n$/);
   });

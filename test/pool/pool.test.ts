@@ -6,10 +6,11 @@ import {
   TaskAbortedError,
   TaskTimeoutError,
   transfer,
+  UnsupportedRuntimeError,
   WorkerCrashedError,
 } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixtures, handshake, tasksUrl } from '../helpers.js';
+import { fixtures, handshake, heapLimits, runtimeName, stripsTypes, tasksUrl } from '../helpers.js';
 
 type Tasks = typeof import('../fixtures/tasks.js');
 
@@ -120,11 +121,26 @@ describe('pool faults and lifecycle', () => {
     await pool.close();
   });
 
-  it('fails an out-of-memory task with WorkerCrashedError and goes on', async () => {
-    const pool = createPool<Tasks>(tasksUrl, {
-      maxThreads: 1,
-      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
-    });
+  it(`out of memory under resourceLimits on ${runtimeName}: ${heapLimits ? 'WorkerCrashedError, and the pool goes on' : 'refused at createPool'}`, async () => {
+    const resourceLimits = { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 };
+    if (!heapLimits) {
+      const refused = (() => {
+        try {
+          return createPool<Tasks>(tasksUrl, { maxThreads: 1, resourceLimits });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(refused).toBeInstanceOf(UnsupportedRuntimeError);
+      expect(refused).toMatchObject({
+        code: 'ERR_UNSUPPORTED_RUNTIME',
+        runtime: runtimeName,
+        feature: 'option "resourceLimits"',
+      });
+      expect((refused as Error).message).toContain(`not supported on ${runtimeName}`);
+      return;
+    }
+    const pool = createPool<Tasks>(tasksUrl, { maxThreads: 1, resourceLimits });
     const error = await pool.run('oom', 0).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerCrashedError);
     expect(await pool.run('inc', 1)).toBe(2);
@@ -193,14 +209,16 @@ describe('pool faults and lifecycle', () => {
     expect(ran).toBe(2);
   });
 
-  it('loads a TypeScript task module through tsx on Node versions that do not strip types', async () => {
+  it(`loads a TypeScript task module on ${runtimeName}, ${stripsTypes ? 'natively' : 'through tsx'}`, async () => {
     const pool = createPool<typeof import('../fixtures/tasks-ts.js')>(
       new URL('tasks-ts.ts', fixtures),
-      {
-        maxThreads: 1,
-      },
+      { maxThreads: 1 },
     );
     expect(await pool.run('double', 21)).toBe(42);
+    // tsx marks the modules it loads with a namespace query; the runtime's own loader does not.
+    const url = await pool.run('loadedAs', 0);
+    expect(url.startsWith(new URL('tasks-ts.ts', fixtures).href)).toBe(true);
+    expect(url.includes('tsx-namespace')).toBe(!stripsTypes);
     await pool.close();
   });
 

@@ -6,9 +6,16 @@
  * is idle and still runs tasks. Durations past what one Node timer holds
  * (2^31 - 1 ms) are among the policies: nothing times out or starts early.
  */
-import { type ALCallOptions, alcall, bcall, createPool, imap } from 'poolcall';
+import {
+  type ALCallOptions,
+  alcall,
+  bcall,
+  createPool,
+  imap,
+  UnsupportedRuntimeError,
+} from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deferred, fixtures } from '../helpers.js';
+import { deferred, fixtures, heapLimits } from '../helpers.js';
 import {
   type ChaosItem,
   expectedOf,
@@ -26,9 +33,12 @@ const N = 2000;
 const TIMEOUT = 1000;
 
 describe('chaos: every item ends exactly as planned', () => {
+  const resourceLimits = { maxOldGenerationSizeMb: 16 };
+  // Where worker heap limits do not hold, createPool refuses them (asserted
+  // below) and no item runs out of memory.
   const pool = createPool<Tasks>(new URL('chaos-tasks.js', fixtures), {
     maxThreads: 2,
-    resourceLimits: { maxOldGenerationSizeMb: 16 },
+    ...(heapLimits ? { resourceLimits } : {}),
   });
   const chaos = pool.task('chaos');
   afterAll(() => pool.close());
@@ -45,8 +55,14 @@ describe('chaos: every item ends exactly as planned', () => {
     return { ...policy, ...extra };
   }
 
-  it('alcall, one item per message: throws, exits and out-of-memory with retryDefault', async () => {
-    const items = makeItems(N, { throw: 24, exit: 4, oom: 2 }, { seed: 1, maxFaults: 3 });
+  it(`alcall, one item per message: throws, exits and ${heapLimits ? 'out-of-memory' : 'resourceLimits refused'} with retryDefault`, async () => {
+    if (!heapLimits) {
+      expect(() =>
+        createPool<Tasks>(new URL('chaos-tasks.js', fixtures), { resourceLimits }),
+      ).toThrow(UnsupportedRuntimeError);
+    }
+    const mix = { throw: 24, exit: 4, ...(heapLimits ? { oom: 2 } : {}) };
+    const items = makeItems(N, mix, { seed: 1, maxFaults: 3 });
     const policy: Policy = { numRetries: 1, retryDefault: 'D' };
     const out = await alcall(items, chaos, options(policy, { maxConcurrent: 8 }));
     expect(mismatches(items, out, policy)).toEqual([]);

@@ -13,7 +13,8 @@ export type PoolcallErrorCode =
   | 'ERR_UNKNOWN_TASK'
   | 'ERR_DATA_CLONE'
   | 'ERR_MODULE_LOAD'
-  | 'ERR_MISSING_PEER';
+  | 'ERR_MISSING_PEER'
+  | 'ERR_UNSUPPORTED_RUNTIME';
 
 const kPoolcallError = Symbol.for('poolcall.error');
 
@@ -85,6 +86,22 @@ export class QueueFullError extends PoolcallError {
   constructor(maxQueue: number) {
     super('ERR_QUEUE_FULL', `The pool's queue is full (maxQueue: ${maxQueue})`);
     this.maxQueue = maxQueue;
+  }
+}
+
+/**
+ * The JavaScript runtime cannot do what was asked: it is older than poolcall
+ * supports, or it lacks a piece one option needs (`feature` names it).
+ */
+export class UnsupportedRuntimeError extends PoolcallError {
+  /** The runtime and its version, e.g. `Bun 1.4.5`. */
+  readonly runtime: string;
+  /** What is missing, e.g. `option "resourceLimits"`. */
+  readonly feature: string;
+  constructor(runtime: string, feature: string, message: string) {
+    super('ERR_UNSUPPORTED_RUNTIME', message);
+    this.runtime = runtime;
+    this.feature = feature;
   }
 }
 

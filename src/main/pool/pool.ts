@@ -7,13 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import { BootField } from '../../shared/wire.js';
+import { BootField, MODULE_ARG } from '../../shared/wire.js';
 import type { PoolWorkerData } from '../../worker/protocol.js';
 import { Chunker } from '../chunk/chunk.js';
 import { AutoSize, PACK_OVERHEAD_SHARE } from '../chunk/chunk-size.js';
 import { type Clock, MAX_TIMER_MS, realClock, setTimer } from '../common/clock.js';
 import { effectiveSignal } from '../common/context.js';
 import { PoolClosedError, QueueFullError, TaskAbortedError } from '../common/errors.js';
+import { checkRuntime, currentRuntime, rebindsWorkerData } from '../common/runtime.js';
 import { type AttemptRequest, bindTarget, type TaskTarget } from '../common/target.js';
 import { Dispatcher } from '../dispatch/dispatch.js';
 import { TaskTransform, type TransformOptions } from '../scheduler/transform.js';
@@ -67,6 +68,8 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   constructor(module: URL | string, options: PoolOptions = {}) {
     const defaultThreads = os.availableParallelism();
     checkPoolOptions(options, defaultThreads);
+    const runtime = currentRuntime();
+    checkRuntime(runtime, options);
     this.#module = moduleHref(module);
     this.#clock = options.clock ?? realClock;
     this.#threads = options.maxThreads ?? defaultThreads;
@@ -81,13 +84,19 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       userData: options.workerData,
       boot: boot.buffer as SharedArrayBuffer,
     };
+    // Where the worker cannot rebind `workerData` for the task module, the
+    // user's value is the thread's own and the module travels in argv; such
+    // threads load the module with their first task.
+    const ownData = options.workerData !== undefined && !rebindsWorkerData(runtime);
     this.#piscina = new Piscina({
       // A path, not a file: URL: piscina converts a URL to a path on every run.
       filename: fileURLToPath(new URL('../../worker/entry.js', import.meta.url)),
       minThreads: (options.minThreads ?? this.#threads) + spare,
       maxThreads: this.#threads + spare,
       concurrentTasksPerWorker: perWorker,
-      workerData,
+      ...(ownData
+        ? { workerData: options.workerData, argv: [`${MODULE_ARG}${this.#module}`] }
+        : { workerData }),
       // Run and wait times are kept by the dispatcher (stats()); piscina's own
       // histograms would cost two more samples and clock reads per task.
       recordTiming: false,
