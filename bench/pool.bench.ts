@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { piscinaRunner, poolcallRunner, type Runner, warm } from './lib/peers.js';
 import { runAlone, type SuiteOptions, type SuiteResult, target } from './lib/report.js';
+import { scriptFlags } from './lib/runtimes.js';
 import { batchRate, callLatency, num, rotate, show, spread } from './lib/stats.js';
 
 const BATCH = 5_000;
@@ -53,7 +54,7 @@ function pinnedRoundTrips(): { piscina: number[]; poolcall: number[] } | undefin
   const once = (contender: string): number => {
     const out = execFileSync(
       'taskset',
-      ['-c', '0', process.execPath, self, '--pinned', contender],
+      ['-c', '0', process.execPath, ...scriptFlags(), self, '--pinned', contender],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
     return Number(out.trim().split('\n').at(-1));

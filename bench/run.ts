@@ -3,14 +3,33 @@
  * bench/RESULTS.md (tables, targets, machine and versions) and
  * bench/speedup.svg. Options: `--rounds N` (default 3), `--only pool,peers`,
  * `--all` (the optional suites too).
+ *
+ * Other runtimes (installed from npm into .runtimes/ on first use):
+ * - `--runtime node24|bun|deno|...` (or POOLCALL_BENCH_RUNTIME): the pool and
+ *   alcall suites (or `--only`) under that runtime, written to
+ *   bench/RESULTS.<runtime>.md;
+ * - `--runtimes node,node22,node24,node26,bun,deno` (or POOLCALL_BENCH_RUNTIMES):
+ *   those suites under each runtime in turn, their headline figures as the
+ *   Runtimes table of bench/RESULTS.md (the rest of the file is kept).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { alcallSuite } from './alcall.bench.js';
 import { speedupChart } from './lib/chart.js';
 import type { SuiteOptions, SuiteResult } from './lib/report.js';
 import { suiteMarkdown, targetsMarkdown } from './lib/report.js';
+import {
+  RUNTIME_SUITES,
+  runtimeLabel,
+  runtimesMarkdown,
+  runtimesSectionOf,
+  runUnder,
+  sideBySide,
+  withRuntimesBlock,
+  withRuntimesSection,
+} from './lib/runtimes.js';
 import { loadSuite } from './load.bench.js';
 import { memorySuite } from './memory.bench.js';
 import { peersSuite } from './peers.bench.js';
@@ -61,9 +80,47 @@ function arg(name: string): string | undefined {
   return i > 0 ? process.argv[i + 1] : undefined;
 }
 
+/** The arguments without `name` and its value. */
+function without(name: string): string[] {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 2);
+  return args;
+}
+
+const self = fileURLToPath(import.meta.url);
+const scriptsDir = new URL('../scripts/', benchDir);
+const child = process.env.POOLCALL_BENCH_CHILD === '1';
+const runtimes = (arg('--runtimes') ?? (child ? undefined : process.env.POOLCALL_BENCH_RUNTIMES))
+  ?.split(',')
+  .filter((n) => n !== '');
+const runtime = arg('--runtime') ?? (child ? undefined : process.env.POOLCALL_BENCH_RUNTIME);
+
+if (runtimes) {
+  const started = new Date();
+  const loadBefore = os.loadavg()[0]!;
+  const figures = await sideBySide(runtimes, self, without('--runtimes'), scriptsDir);
+  const file = new URL('RESULTS.md', benchDir);
+  const note = `The ${RUNTIME_SUITES.join(' and ')} suites (or \`--only\`) under each runtime in turn, in one session on this machine, ${started.toISOString()}; load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${os.loadavg()[0]!.toFixed(2)} on ${os.availableParallelism()} cores. Each cell is poolcall against piscina on that runtime, median (min–max) over the suite's rounds; the tables below are the Node.js run of \`npm run bench\`. Re-measure with \`npm run bench -- --runtimes ${runtimes.join(',')}\`.`;
+  writeFileSync(
+    file,
+    withRuntimesSection(readFileSync(file, 'utf8'), runtimesMarkdown(figures, note)),
+  );
+  process.stderr.write('bench: wrote the Runtimes table of bench/RESULTS.md\n');
+  process.exit(figures.every((f) => f.targets.length > 0) ? 0 : 1);
+}
+if (runtime) {
+  const args = without('--runtime');
+  const only = args.includes('--only') ? [] : ['--only', RUNTIME_SUITES.join(',')];
+  const out = args.includes('--json') ? [] : ['--out', `RESULTS.${runtime}.md`];
+  process.exit(await runUnder(runtime, self, [...args, ...only, ...out], scriptsDir));
+}
+
 const rounds = Number(arg('--rounds') ?? 3);
 const only = arg('--only')?.split(',');
 const all = process.argv.includes('--all');
+const json = arg('--json');
+const out = arg('--out');
 const selected = Object.entries(SUITES).filter(([name]) =>
   only ? only.includes(name) : all || !OPTIONAL.has(name),
 );
@@ -90,6 +147,11 @@ for (const [name, suite] of selected) {
   process.stderr.write(` ${took.toFixed(0)} s\n`);
 }
 
+if (json) {
+  writeFileSync(json, JSON.stringify({ runtime: runtimeLabel(), targets }));
+  process.exit(0);
+}
+
 const cpus = os.cpus();
 const libs = ['piscina', 'tinypool', 'workerpool', 'poolifier', 'tinybench', 'autocannon'];
 const own = JSON.parse(readFileSync(new URL('../package.json', benchDir), 'utf8')) as {
@@ -103,7 +165,7 @@ const header = [
   `- Date: ${started.toISOString()}`,
   `- Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} logical cores (os.availableParallelism() = ${os.availableParallelism()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()} ${os.arch()}`,
   `- Load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${os.loadavg()[0]!.toFixed(2)}. Above the core count, other processes shared the CPU and absolute figures are noisy; the ratios compare contenders measured in the same round.`,
-  `- Node.js ${process.version}; poolcall ${own.version}; ${libs.map((l) => `${l} ${version(l)}`).join('; ')}`,
+  `- ${runtimeLabel()}; poolcall ${own.version}; ${libs.map((l) => `${l} ${version(l)}`).join('; ')}`,
   `- ${rounds} rounds per figure (${Object.entries(ROUNDS_CAP)
     .map(([n, r]) => `${n}: ${r}`)
     .join(', ')}), shown as median (min–max). Suite times: ${timings.join(', ')}.`,
@@ -113,8 +175,14 @@ const header = [
   targetsMarkdown(targets),
   bars.length ? '![Speedup over the serial main thread](./speedup.svg)\n' : '',
 ];
-writeFileSync(new URL('RESULTS.md', benchDir), `${[...header, ...sections].join('\n')}\n`);
-if (bars.length) {
+const resultsFile = new URL(out ?? 'RESULTS.md', benchDir);
+let kept = '';
+try {
+  kept = out ? '' : runtimesSectionOf(readFileSync(resultsFile, 'utf8'));
+} catch {}
+const results = `${[...header, ...sections].join('\n')}\n`;
+writeFileSync(resultsFile, kept ? withRuntimesBlock(results, kept) : results);
+if (bars.length && !out) {
   writeFileSync(
     new URL('speedup.svg', benchDir),
     speedupChart(
@@ -123,5 +191,5 @@ if (bars.length) {
     ),
   );
 }
-process.stderr.write('bench: wrote bench/RESULTS.md\n');
+process.stderr.write(`bench: wrote bench/${out ?? 'RESULTS.md'}\n`);
 process.exit(0);

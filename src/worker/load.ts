@@ -44,12 +44,20 @@ interface BuildPosition {
 }
 
 /**
- * Bun reports a module that does not parse as a `BuildMessage`; it is passed
- * on as the `SyntaxError` Node.js and Deno throw, with the place in its message.
+ * A module that does not parse is reported as the `SyntaxError` Node.js
+ * throws: Bun throws a `BuildMessage` (with the place apart), Deno a
+ * `TypeError` whose message starts with `SyntaxError: `.
  */
 function asSyntaxError(error: unknown): unknown {
-  if (!(error instanceof Error) || error.name !== 'BuildMessage') return error;
-  const at = (error as { position?: BuildPosition | null }).position;
-  const where = at?.file ? ` (${at.file}:${at.line ?? 0}:${at.column ?? 0})` : '';
-  return new SyntaxError(`${error.message}${where}`, { cause: error });
+  if (!(error instanceof Error)) return error;
+  if (error.name === 'BuildMessage') {
+    const at = (error as { position?: BuildPosition | null }).position;
+    const where = at?.file ? ` (${at.file}:${at.line ?? 0}:${at.column ?? 0})` : '';
+    return new SyntaxError(`${error.message}${where}`, { cause: error });
+  }
+  const prefix = 'SyntaxError: ';
+  if (error.name === 'TypeError' && error.message.startsWith(prefix)) {
+    return new SyntaxError(error.message.slice(prefix.length), { cause: error });
+  }
+  return error;
 }
