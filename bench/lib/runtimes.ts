@@ -12,6 +12,9 @@ import type { Target } from './report.js';
 /** The suites that run under every runtime: they use poolcall and piscina only. */
 export const RUNTIME_SUITES = ['pool', 'alcall'];
 
+/** How long one runtime's run may take before it is stopped and reported as failed. */
+const RUNTIME_LIMIT_MS = 30 * 60_000;
+
 /** The runtime this process runs on, e.g. `Bun 1.4.5`. */
 export function runtimeLabel(): string {
   const v = process.versions as Record<string, string | undefined>;
@@ -61,7 +64,7 @@ function gcFlag(command: RuntimeCommand): string[] {
 
 /**
  * Runs `script` with `args` under runtime `name`, output to this terminal;
- * resolves to its exit code.
+ * resolves to its exit code (1 when it was stopped after RUNTIME_LIMIT_MS).
  */
 export async function runUnder(
   name: string,
@@ -75,6 +78,9 @@ export async function runUnder(
     [...command.flags, ...gcFlag(command), script, ...args],
     {
       stdio: 'inherit',
+      // A runtime on which a suite never ends must not hold up the others.
+      timeout: RUNTIME_LIMIT_MS,
+      killSignal: 'SIGKILL',
       env: {
         ...process.env,
         POOLCALL_BENCH_CHILD: '1',
