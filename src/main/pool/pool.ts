@@ -90,7 +90,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     const ownData = options.workerData !== undefined && !rebindsWorkerData(runtime);
     this.#piscina = new Piscina({
       // A path, not a file: URL: piscina converts a URL to a path on every run.
-      filename: fileURLToPath(new URL('../../worker/entry.js', import.meta.url)),
+      filename: fileURLToPath(new URL('../../worker/boot.cjs', import.meta.url)),
       minThreads: (options.minThreads ?? this.#threads) + spare,
       maxThreads: this.#threads + spare,
       concurrentTasksPerWorker: perWorker,
