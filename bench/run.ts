@@ -99,7 +99,9 @@ const runtime = arg('--runtime') ?? (child ? undefined : process.env.POOLCALL_BE
 if (runtimes) {
   const started = new Date();
   const loadBefore = os.loadavg()[0]!;
-  const figures = await sideBySide(runtimes, self, without('--runtimes'), scriptsDir);
+  const args = without('--runtimes');
+  if (!args.includes('--only')) args.push('--only', RUNTIME_SUITES.join(','));
+  const figures = await sideBySide(runtimes, self, args, scriptsDir);
   const file = new URL('RESULTS.md', benchDir);
   const note = `The ${RUNTIME_SUITES.join(' and ')} suites (or \`--only\`) under each runtime in turn, in one session on this machine, ${started.toISOString()}; load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${os.loadavg()[0]!.toFixed(2)} on ${os.availableParallelism()} cores. Each cell is poolcall against piscina on that runtime, median (min–max) over the suite's rounds; the tables below are the Node.js run of \`npm run bench\`. Re-measure with \`npm run bench -- --runtimes ${runtimes.join(',')}\`.`;
   writeFileSync(

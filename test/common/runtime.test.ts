@@ -78,6 +78,18 @@ describe('runtime check', () => {
     expect(() => checkRuntime({ name: 'node', version: '20.0.0' }, limits)).not.toThrow();
   });
 
+  it('refuses poolcall/bullmq on Deno only, naming the caller', () => {
+    const e = refusal({ name: 'deno', version: '2.9.6' }, { bullmq: 'serve' });
+    expect(e.feature).toBe('poolcall/bullmq');
+    expect(e.message).toContain('serve: poolcall/bullmq is not supported on Deno 2.9.6');
+    expect(() =>
+      checkRuntime({ name: 'bun', version: '1.4.5' }, { bullmq: 'serve' }),
+    ).not.toThrow();
+    expect(() =>
+      checkRuntime({ name: 'node', version: '20.0.0' }, { bullmq: 'connectQueue' }),
+    ).not.toThrow();
+  });
+
   it(`a process whose runtime reports an unsupported version gets the error at createPool and exits (${runtimeLabel(runtime)})`, async () => {
     const script = fileURLToPath(new URL('old-runtime-child.js', import.meta.url));
     const { code, stdout, stderr, hung } = await runNode([script], 20_000);

@@ -5,10 +5,12 @@
  * a cancelled call removes its waiting jobs and stops its running ones
  * through the serving worker's `cancelJob`.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Queue, QueueEvents, Relay } from 'bullmq';
 import { effectiveSignal } from '../common/context.js';
 import { PoolClosedError, TaskAbortedError, WorkerCrashedError } from '../common/errors.js';
+import { checkRuntime, currentRuntime } from '../common/runtime.js';
 import {
   type AttemptRequest,
   bindTarget,
@@ -347,5 +349,6 @@ export function connectQueue<M = Record<string, (item: unknown) => unknown>>(
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
     throw new RangeError(`connectQueue: maxInFlight must be an integer >= 1, received ${max}`);
   }
+  checkRuntime(currentRuntime(), { bullmq: 'connectQueue' });
   return new RemoteQueueImpl<M>(options);
 }

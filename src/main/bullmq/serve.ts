@@ -7,7 +7,9 @@
  * through `worker.cancelJob`; the thread is terminated and the job is not
  * retried.
  */
+
 import type { ConnectionOptions, Job, Worker } from 'bullmq';
+import { checkRuntime, currentRuntime } from '../common/runtime.js';
 import type { AttemptRequest } from '../common/target.js';
 import { loadBullmq } from './peer.js';
 import {
@@ -85,6 +87,7 @@ const CANCEL_MEMORY_MS = 10 * 60_000;
  */
 export async function serve(pool: ServablePool, options: ServeOptions): Promise<Server> {
   checkServeOptions(options);
+  checkRuntime(currentRuntime(), { bullmq: 'serve' });
   const { Worker, Queue, Relay, UnrecoverableError } = await loadBullmq();
   const slots = pool.dispatcher.slots;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? slots, slots));

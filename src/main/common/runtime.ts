@@ -53,9 +53,20 @@ export function rebindsWorkerData(runtime: Runtime): boolean {
   return runtime.name === 'node';
 }
 
-/** What {@link checkRuntime} looks at among the pool's options. */
+/**
+ * Whether `poolcall/bullmq` (serve, connectQueue) is supported: not on Deno,
+ * where BullMQ job locks went unrenewed (jobs reported stalled) while worker
+ * threads were terminated.
+ */
+export function servesBullmq(runtime: Runtime): boolean {
+  return runtime.name !== 'deno';
+}
+
+/** What {@link checkRuntime} looks at: the pool's options, or the BullMQ entry. */
 export interface RuntimeNeeds {
   readonly resourceLimits?: object | undefined;
+  /** The caller is `serve` or `connectQueue` of `poolcall/bullmq`. */
+  readonly bullmq?: string;
 }
 
 /**
@@ -69,7 +80,7 @@ export function checkRuntime(runtime: Runtime, needs: RuntimeNeeds = {}): void {
     throw new UnsupportedRuntimeError(
       label,
       `${LABELS[runtime.name]} >= ${min}`,
-      `createPool: poolcall does not support ${label}; it needs ${LABELS[runtime.name]} >= ${min} ` +
+      `${needs.bullmq ?? 'createPool'}: poolcall does not support ${label}; it needs ${LABELS[runtime.name]} >= ${min} ` +
         `(supported: ${supportedList()})`,
     );
   }
@@ -80,6 +91,15 @@ export function checkRuntime(runtime: Runtime, needs: RuntimeNeeds = {}): void {
       `createPool: option "resourceLimits" is not supported on ${label}: its worker threads ` +
         'ignore heap limits, so a worker running out of memory would not be stopped ' +
         '(leave the option out, or run on Node.js)',
+    );
+  }
+  if (needs.bullmq !== undefined && !servesBullmq(runtime)) {
+    throw new UnsupportedRuntimeError(
+      label,
+      'poolcall/bullmq',
+      `${needs.bullmq}: poolcall/bullmq is not supported on ${label}: BullMQ job locks are not ` +
+        'renewed reliably there while worker threads are terminated, so jobs would be reported ' +
+        'stalled (run the machines and producers on Node.js or Bun)',
     );
   }
 }
