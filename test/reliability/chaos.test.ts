@@ -150,7 +150,7 @@ describe('chaos: every item ends exactly as planned', () => {
     it(`retryTimeout 2^31 + 5 ms (chunkSize ${chunkSize}): slow attempts fail by their own error, never by an early timeout`, async () => {
       const items = makeItems(
         400,
-        { slow: 6, throw: 10, exit: 2, oom: 1 },
+        { slow: 6, throw: 10, exit: 2, ...(heapLimits ? { oom: 1 } : {}) },
         { seed: 7 + chunkSize, maxFaults: 2, filler: ['throw', 'slow'] },
       );
       const policy: Policy = { numRetries: 1, returnExceptions: true };
