@@ -53,9 +53,23 @@ describe('BCallParams', () => {
       expect(batch).toEqual([1, 2, 3]);
   });
 
+  it('stores the function, as ALCallParams does', async () => {
+    const params = new BCallParams({ fn: (x: number) => x + 1, batchSize: 2 });
+    expect(params.fn).toBeTypeOf('function');
+    const out: unknown[][] = [];
+    for await (const batch of params.call([1, 2, 3])) out.push(batch);
+    expect(out).toEqual([[2, 3], [4]]);
+    const other: unknown[][] = [];
+    for await (const batch of params.with({ batchSize: 3 }).call([1, 2], (x: number) => -x))
+      other.push(batch);
+    expect(other).toEqual([[-1, -2]]);
+  });
+
   it('throws at construction without or with a bad batchSize', () => {
     expect(() => new BCallParams({} as never)).toThrow(TypeError);
     expect(() => new BCallParams({ batchSize: 0 })).toThrow(RangeError);
-    expect(() => new BCallParams({ batchSize: 2, fn: 'x' } as never)).toThrow(TypeError);
+    expect(() => new BCallParams({ batchSize: 2, fn: 'x' } as never)).toThrow(
+      'BCallParams: option "fn" must be a function, received "x"',
+    );
   });
 });

@@ -146,9 +146,9 @@ export function checkALCallOptions(where: string, options: unknown, extra?: Opti
   }
 }
 
-/** Checks bcall options: the alcall ones plus a required `batchSize`. */
-export function checkBCallOptions(where: string, options: unknown): void {
-  checkALCallOptions(where, options, bcallSchema);
+/** Checks bcall options: the alcall ones plus a required `batchSize` (and `extra` kinds). */
+export function checkBCallOptions(where: string, options: unknown, extra?: OptionSchema): void {
+  checkALCallOptions(where, options, extra ? { ...bcallSchema, ...extra } : bcallSchema);
   if ((options as Partial<BCallOptions> | undefined)?.batchSize === undefined) {
     throw new TypeError(`${where}: option "batchSize" is required, received undefined`);
   }

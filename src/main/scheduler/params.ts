@@ -98,7 +98,7 @@ export class ALCallParams extends frozenRecord<ALCallParamsOptions>() {
 export class BCallParams extends frozenRecord<BCallParamsOptions>() {
   /** Validates `options` (throws TypeError / RangeError) and freezes the configuration. */
   constructor(options: BCallParamsOptions) {
-    checkBCallOptions('BCallParams', options);
+    checkBCallOptions('BCallParams', options, { fn: 'function' });
     super({ ...options });
     Object.freeze(this);
   }
