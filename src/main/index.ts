@@ -3,8 +3,9 @@
  * piscina worker-thread pool.
  */
 
+export { isStopRetrying, StopRetrying } from '../shared/failure.js';
 export { type Transferable, transfer } from '../shared/transfer.js';
-export { type Clock, ManualClock, realClock } from './common/clock.js';
+export { type Clock, ManualClock, realClock, type SleepOptions } from './common/clock.js';
 export {
   isPoolcallError,
   PoolClosedError,
@@ -30,6 +31,7 @@ export { maxConcurrent, Semaphore } from './concurrency/limits.js';
 export { type RateLimitOptions, rateLimit, TokenBucket } from './concurrency/rate-limit.js';
 export {
   type BackoffPolicy,
+  type FailedAttempt,
   nextDelay,
   type RetryContext,
   type RetryOptions,
@@ -71,6 +73,7 @@ export type {
   BCallOptions,
   Callable,
   CallContext,
+  ItemFailedAttempt,
   Progress,
 } from './scheduler/options.js';
 export { parallelMap } from './scheduler/parallel-map.js';

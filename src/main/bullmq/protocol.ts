@@ -5,6 +5,7 @@
  * Everything here is JSON: BullMQ stores job data and results as JSON.
  */
 
+import { isStopRetrying } from '../../shared/failure.js';
 import type { SerializedError } from '../../worker/protocol.js';
 import {
   isPoolcallError,
@@ -63,6 +64,8 @@ export interface RemoteError {
   /** For TaskTimeoutError: the timeout that was exceeded. */
   readonly timeout?: number;
   readonly cause?: RemoteError;
+  /** The error was a `StopRetrying`: the item is not retried. */
+  readonly final?: true;
 }
 
 /** A progress report carried by `job.updateProgress`. */
@@ -79,7 +82,8 @@ export function jobRetryOptions(policy: RetryPolicy): {
   attempts: number;
   backoff?: { type: string; delay: number };
 } {
-  const attempts = Math.max(1, policy.attempts);
+  // `numRetries: Infinity`: Redis stores JSON, where Infinity has no spelling.
+  const attempts = Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, policy.attempts));
   if (attempts === 1 || policy.delay <= 0) return { attempts };
   const type =
     policy.backoffFactor === 1
@@ -111,6 +115,7 @@ export function toRemoteError(error: unknown, depth = 0): RemoteError {
     ...(typeof e.code === 'string' || typeof e.code === 'number' ? { code: e.code } : {}),
     ...(poolcall && typeof timeout === 'number' ? { timeout } : {}),
     ...(cause ? { cause } : {}),
+    ...(isStopRetrying(error) ? { final: true } : {}),
   };
 }
 
@@ -138,6 +143,7 @@ function toSerialized(e: RemoteError): SerializedError {
     ...(e.stack === undefined ? {} : { stack: e.stack }),
     ...(e.code === undefined ? {} : { code: e.code }),
     ...(e.cause ? { cause: toSerialized(e.cause) } : {}),
+    ...(e.final ? { final: true } : {}),
   };
 }
 

@@ -121,7 +121,7 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
     const outcomes = await Promise.all(
       data.items.map(async (item, position): Promise<RemoteOutcome> => {
         const prior = done[position];
-        if (prior?.ok) return prior;
+        if (prior?.ok || prior?.error.final) return prior;
         const started = performance.now();
         try {
           const value = await pool.attempt(job.name, {
@@ -156,11 +156,17 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
         ? { outcomes, runMs: Math.round(runMs * 1000) / 1000 }
         : { outcomes };
     }
-    const last = attempt >= (job.opts.attempts ?? 1);
+    // A StopRetrying failure is kept as final; when every failure is, BullMQ must not retry.
+    const stop = failures.every((o) => !o.ok && o.error.final);
+    const last = stop || attempt >= (job.opts.attempts ?? 1);
     await job.updateData(
-      last ? { ...data, outcomes } : { ...data, done: outcomes.map((o) => (o.ok ? o : null)) },
+      last
+        ? { ...data, outcomes }
+        : { ...data, done: outcomes.map((o) => (o.ok || o.error.final ? o : null)) },
     );
-    throw jobError(failures[0]!.error, failures.length);
+    const error = jobError(failures[0]!.error, failures.length);
+    if (stop) throw new UnrecoverableError(error.message);
+    throw error;
   };
 
   const worker = new Worker<RemoteJobData, RemoteJobResult>(options.queue, processor, {

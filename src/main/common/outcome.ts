@@ -1,13 +1,15 @@
 /** Turning what comes back from piscina into values or poolcall errors. */
+import { STOP_RETRYING } from '../../shared/failure.js';
 import type { ItemOutcome, SerializedError } from '../../worker/protocol.js';
 import { PoolcallError, WorkerCrashedError } from './errors.js';
 
-/** Rebuilds a worker-side error: class name, message, stack, `code` and `cause`. */
+/** Rebuilds a worker-side error: class name, message, stack, `code`, `cause` and the StopRetrying mark. */
 export function rebuildError(e: SerializedError): Error {
   const error = new Error(e.message, e.cause ? { cause: rebuildError(e.cause) } : undefined);
   Object.defineProperty(error, 'name', { value: e.name, configurable: true, writable: true });
   if (e.stack !== undefined) error.stack = e.stack;
   if (e.code !== undefined) (error as Error & { code?: unknown }).code = e.code;
+  if (e.final) Object.defineProperty(error, STOP_RETRYING, { value: true });
   return error;
 }
 

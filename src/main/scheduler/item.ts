@@ -5,11 +5,13 @@
  * it over a whole input.
  */
 
+import { attemptError, isStopRetrying } from '../../shared/failure.js';
+import { untilAborted } from '../common/abort.js';
 import { type Clock, realClock } from '../common/clock.js';
 import { TaskTimeoutError } from '../common/errors.js';
 import { type TaskTarget, targetOf } from '../common/target.js';
 import type { CallGate } from '../concurrency/call-gate.js';
-import type { ALCallOptions, Callable, CallContext } from './options.js';
+import type { ALCallOptions, Callable, CallContext, ItemFailedAttempt } from './options.js';
 import { asTuple } from './shape.js';
 
 /** The per-item rules of one call, resolved from its options. */
@@ -30,6 +32,9 @@ export interface ItemPlan {
   readonly taskKwargs: object | undefined;
   readonly chunkSize: number | 'auto' | undefined;
   readonly onTaskProgress: ((index: number, value: unknown) => void) | undefined;
+  readonly onFailedAttempt: ((failure: ItemFailedAttempt) => void | Promise<void>) | undefined;
+  /** Retry budget per item, ms from its first attempt's start. */
+  readonly maxRetryTime: number;
   readonly clock: Clock;
 }
 
@@ -49,6 +54,8 @@ export function planOf(options: ALCallOptions): ItemPlan {
     taskKwargs: options.kwargs,
     chunkSize: options.chunkSize,
     onTaskProgress: options.onTaskProgress,
+    onFailedAttempt: options.onFailedAttempt,
+    maxRetryTime: options.maxRetryTime ?? Number.POSITIVE_INFINITY,
     clock: options.clock ?? realClock,
   };
 }
@@ -139,18 +146,32 @@ export class ItemEngine {
         }
       : undefined;
     let error: unknown;
-    for (let attempt = 1; ; attempt++) {
-      if (first && attempt === 1) {
-        if (this.#lost(first.error, attempt, attempts)) {
+    let budgetFrom: number | undefined;
+    const element = first ? item : awaitable(item);
+    if (element !== item) {
+      try {
+        item = await untilAborted(element as Promise<unknown>, signal);
+      } catch (e) {
+        if (signal.aborted) {
+          this.#gate.release();
           return { ok: false, index, error: signal.reason };
         }
-        error = first.error;
-      } else {
+        // A rejected element fails its item for good: it is not read again.
+        error = attemptError(e);
+        if (this.#lost(error, true)) return { ok: false, index, error: signal.reason };
+        return this.#exhausted(index, error, started);
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      let thrown: unknown;
+      if (first && attempt === 1) thrown = first.error;
+      else {
         try {
           const wait = this.#gate.pace(signal);
           if (wait) await wait;
           if (signal.aborted) throw signal.reason;
           if (onStart && !this.#target) onStart();
+          budgetFrom ??= clock.now();
           const running = this.#attempt(item, index, attempt, onStart);
           const value = isThenable(running) ? await running : running;
           this.#gate.release();
@@ -161,24 +182,57 @@ export class ItemEngine {
             failed: false,
           };
         } catch (e) {
-          if (this.#lost(e, attempt, attempts)) return { ok: false, index, error: signal.reason };
-          error = e;
+          thrown = e;
         }
       }
-      if (attempt >= attempts) break;
+      let last = attempt >= attempts;
+      if (!signal.aborted) {
+        const failure = attemptError(thrown);
+        error = failure;
+        if (isStopRetrying(thrown)) last = true;
+        else if (plan.onFailedAttempt) {
+          try {
+            await plan.onFailedAttempt({
+              error: failure,
+              index,
+              attempt,
+              retriesLeft: attempts - attempt,
+            });
+          } catch (hookError) {
+            error = attemptError(hookError);
+            last = true;
+          }
+        }
+      }
+      const delay = last ? 0 : plan.retryDelay * plan.backoffFactor ** (attempt - 1);
+      if (
+        !last &&
+        budgetFrom !== undefined &&
+        clock.now() + delay - budgetFrom > plan.maxRetryTime
+      ) {
+        last = true;
+      }
+      if (this.#lost(error, last)) return { ok: false, index, error: signal.reason };
+      if (last) break;
       try {
-        await clock.sleep(plan.retryDelay * plan.backoffFactor ** (attempt - 1), signal);
+        await clock.sleep(delay, signal);
         await this.#gate.acquire(signal);
       } catch {
         return { ok: false, index, error: signal.reason };
       }
     }
+    return this.#exhausted(index, error, started);
+  }
+
+  /** The end of an item whose attempts are over: its default, its Error, or its failure. */
+  #exhausted(index: number, error: unknown, started: number | undefined): ItemResult {
+    const plan = this.#plan;
     if (!plan.fallback && !plan.returnExceptions) return { ok: false, index, error };
     const value = plan.fallback ? plan.fallback.value : error;
     return {
       ok: true,
       index,
-      value: plan.timing ? timed(value, started, clock) : value,
+      value: plan.timing ? timed(value, started, plan.clock) : value,
       failed: true,
     };
   }
@@ -188,10 +242,10 @@ export class ItemEngine {
    * slot is given back), gives the slot back, and tells whether the call was
    * cancelled meanwhile.
    */
-  #lost(error: unknown, attempt: number, attempts: number): boolean {
+  #lost(error: unknown, last: boolean): boolean {
     const plan = this.#plan;
     const signal = this.#signal;
-    if (attempt >= attempts && !plan.fallback && !plan.returnExceptions && !signal.aborted) {
+    if (last && !plan.fallback && !plan.returnExceptions && !signal.aborted) {
       this.#onFailure?.(error);
     }
     this.#gate.release();
@@ -260,6 +314,31 @@ export class ItemEngine {
 function timed(value: unknown, started: number | undefined, clock: Clock): readonly unknown[] {
   const now = clock.now();
   return asTuple([value, now - (started ?? now)]);
+}
+
+/**
+ * An input element as the attempts see it: `value` itself, or, for a
+ * thenable, a promise of what it settles to. Its `then` is read once; a
+ * `then` getter that throws gives a rejected promise (the item fails, not the
+ * process). A native promise in an array is marked handled by the caller, so
+ * one that rejects before its turn is no unhandled rejection.
+ */
+export function awaitable(value: unknown): unknown {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return value;
+  let then: unknown;
+  try {
+    then = (value as { then?: unknown }).then;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (typeof then !== 'function') return value;
+  return new Promise((resolve, reject) => {
+    (then as (onFulfilled: (v: unknown) => void, onRejected: (e: unknown) => void) => void).call(
+      value,
+      resolve,
+      reject,
+    );
+  });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
