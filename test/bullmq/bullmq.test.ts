@@ -177,6 +177,30 @@ describe('poolcall/bullmq', () => {
     expect(messages(isInc).length - before).toBeLessThan(10); // 40 jobs without packing
   });
 
+  it('a StopRetrying thrown in a task fails its job at once (UnrecoverableError), alone or in a chunk', async () => {
+    const describe = (r: unknown) => (r instanceof Error ? `${r.name}: ${r.message}` : r);
+    const out = await alcall([1, 2], remote.task('stopOnOdd'), {
+      numRetries: 3,
+      returnExceptions: true,
+    });
+    expect(out.map(describe)).toEqual(['RangeError: stop 1 at 1', 2]);
+    const runs = messages((m) => m.type === 'active' && m.name === 'stopOnOdd');
+    const byJob = new Map<string | undefined, number[]>();
+    for (const m of runs) byJob.set(m.jobId, [...(byJob.get(m.jobId) ?? []), m.attempt!]);
+    // The odd item's job ran once although 4 attempts were allowed; the even one's twice.
+    expect([...byJob.values()].sort()).toEqual([[1], [1, 2]]);
+    const stopped = [...byJob].find(([, attempts]) => attempts.length === 1)![0];
+    expect(await (await queue.getJob(stopped!))?.getState()).toBe('failed');
+
+    // In one chunk: the stopped item is not run again when the job retries for its chunk-mate.
+    const chunked = await alcall([3, 4], remote.task('stopOnOdd'), {
+      numRetries: 3,
+      chunkSize: 2,
+      returnExceptions: true,
+    });
+    expect(chunked.map(describe)).toEqual(['RangeError: stop 3 at 1', 2]);
+  });
+
   it('cancelling a call removes its waiting jobs and stops its running ones, which are not retried', async () => {
     const before = await terminated();
     const isForever = (m: MachineMessage) => m.type === 'active' && m.name === 'forever';
