@@ -27,7 +27,7 @@ export {
   type WithTimeoutOptions,
   withTimeout,
 } from './concurrency/helpers.js';
-export { maxConcurrent, Semaphore } from './concurrency/limits.js';
+export { type LimitControl, type Limited, maxConcurrent, Semaphore } from './concurrency/limits.js';
 export { type RateLimitOptions, rateLimit, TokenBucket } from './concurrency/rate-limit.js';
 export {
   type BackoffPolicy,
