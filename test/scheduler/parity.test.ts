@@ -190,6 +190,27 @@ describe('onFailedAttempt', () => {
     expect(attempts).toBe(2);
   });
 
+  it('reaches bcall and imap too, with StopRetrying', async () => {
+    const heard: string[] = [];
+    const fn = (x: number, ctx: { attempt: number }) => {
+      if (x === 1) throw new StopRetrying(new Error('stop'));
+      if (ctx.attempt === 1) throw new Error(`again ${x}`);
+      return x;
+    };
+    const options = {
+      numRetries: 2,
+      retryDefault: 'D',
+      onFailedAttempt: ({ error }: ItemFailedAttempt) => void heard.push(error.message),
+    };
+    const streamed: unknown[] = [];
+    for await (const r of imap([1, 2], fn, options)) streamed.push(r);
+    expect(streamed).toEqual(['D', 2]);
+    const batches: unknown[][] = [];
+    for await (const b of bcall([1, 3], fn, { ...options, batchSize: 2 })) batches.push(b);
+    expect(batches).toEqual([['D', 3]]);
+    expect(heard).toEqual(['again 2', 'again 3']);
+  });
+
   it('is checked like any option', async () => {
     await expect(alcall([1], double, { onFailedAttempt: 3 as never })).rejects.toThrow(
       'alcall: option "onFailedAttempt" must be a function, received 3',
@@ -258,5 +279,20 @@ describe('maxRetryTime and retrying forever', () => {
     await expect(alcall([1], double, { maxRetryTime: '5' as never })).rejects.toThrow(TypeError);
     expect(await alcall([1], double, { maxRetryTime: Number.POSITIVE_INFINITY })).toEqual([2]);
     await expect(alcall([1], double, { numRetries: 1.5 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('invalid counts', () => {
+  it('are RangeErrors where p-map and p-retry throw TypeErrors; a non-number is a TypeError', async () => {
+    await expect(alcall([1], double, { maxConcurrent: 0 })).rejects.toThrow(
+      new RangeError(
+        'alcall: option "maxConcurrent" must be an integer >= 1 or Infinity, received 0',
+      ),
+    );
+    await expect(alcall([1], double, { numRetries: -1 })).rejects.toBeInstanceOf(RangeError);
+    await expect(parallelMap(double, [1], 1.5)).rejects.toBeInstanceOf(RangeError);
+    await expect(alcall([1], double, { maxConcurrent: '2' as never })).rejects.toThrow(
+      new TypeError('alcall: option "maxConcurrent" must be a number, received "2"'),
+    );
   });
 });
