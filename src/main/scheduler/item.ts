@@ -117,6 +117,8 @@ export class ItemEngine {
    * Never rejects.
    */
   run(item: unknown, index: number): Promise<ItemResult> {
+    const element = awaitable(item);
+    if (element !== item) return this.#afterElement(element as Promise<unknown>, index);
     return this.#run(item, index, undefined);
   }
 
@@ -128,6 +130,21 @@ export class ItemEngine {
    */
   resume(item: unknown, index: number, error: unknown): Promise<ItemResult> {
     return this.#run(item, index, { error });
+  }
+
+  /** Awaits a promise element (holding the slot), then runs the item; a rejection fails it for good. */
+  async #afterElement(element: Promise<unknown>, index: number): Promise<ItemResult> {
+    const signal = this.#signal;
+    let item: unknown;
+    try {
+      item = await untilAborted(element, signal);
+    } catch (e) {
+      // A rejected element is not read again: its item fails without retries.
+      const error = attemptError(e);
+      if (this.#lost(error, true)) return { ok: false, index, error: signal.reason };
+      return this.#exhausted(index, error, undefined);
+    }
+    return this.#run(item, index, undefined);
   }
 
   async #run(
@@ -147,21 +164,6 @@ export class ItemEngine {
       : undefined;
     let error: unknown;
     let budgetFrom: number | undefined;
-    const element = first ? item : awaitable(item);
-    if (element !== item) {
-      try {
-        item = await untilAborted(element as Promise<unknown>, signal);
-      } catch (e) {
-        if (signal.aborted) {
-          this.#gate.release();
-          return { ok: false, index, error: signal.reason };
-        }
-        // A rejected element fails its item for good: it is not read again.
-        error = attemptError(e);
-        if (this.#lost(error, true)) return { ok: false, index, error: signal.reason };
-        return this.#exhausted(index, error, started);
-      }
-    }
     for (let attempt = 1; ; attempt++) {
       let thrown: unknown;
       if (first && attempt === 1) thrown = first.error;
@@ -171,7 +173,9 @@ export class ItemEngine {
           if (wait) await wait;
           if (signal.aborted) throw signal.reason;
           if (onStart && !this.#target) onStart();
-          budgetFrom ??= clock.now();
+          if (budgetFrom === undefined && plan.maxRetryTime !== Number.POSITIVE_INFINITY) {
+            budgetFrom = clock.now();
+          }
           const running = this.#attempt(item, index, attempt, onStart);
           const value = isThenable(running) ? await running : running;
           this.#gate.release();
@@ -185,43 +189,55 @@ export class ItemEngine {
           thrown = e;
         }
       }
-      let last = attempt >= attempts;
-      if (!signal.aborted) {
-        const failure = attemptError(thrown);
-        error = failure;
-        if (isStopRetrying(thrown)) last = true;
-        else if (plan.onFailedAttempt) {
-          try {
-            await plan.onFailedAttempt({
-              error: failure,
-              index,
-              attempt,
-              retriesLeft: attempts - attempt,
-            });
-          } catch (hookError) {
-            error = attemptError(hookError);
-            last = true;
-          }
-        }
-      }
-      const delay = last ? 0 : plan.retryDelay * plan.backoffFactor ** (attempt - 1);
-      if (
-        !last &&
-        budgetFrom !== undefined &&
-        clock.now() + delay - budgetFrom > plan.maxRetryTime
-      ) {
-        last = true;
-      }
-      if (this.#lost(error, last)) return { ok: false, index, error: signal.reason };
-      if (last) break;
+      const next = await this.#afterFailure(thrown, index, attempt, attempts, budgetFrom);
+      if (!next) return { ok: false, index, error: signal.reason };
+      error = next.error;
+      if (next.delay === undefined) break;
       try {
-        await clock.sleep(delay, signal);
+        await clock.sleep(next.delay, signal);
         await this.#gate.acquire(signal);
       } catch {
         return { ok: false, index, error: signal.reason };
       }
     }
     return this.#exhausted(index, error, started);
+  }
+
+  /**
+   * After a failed attempt (holding its slot): `onFailedAttempt`, then the
+   * decision. Resolves the item's error and the delay before its next
+   * attempt (`undefined`: it was the last), or `undefined` when the call was
+   * cancelled. A failure for good is reported before the slot is given back,
+   * synchronously unless the hook is awaited.
+   */
+  async #afterFailure(
+    thrown: unknown,
+    index: number,
+    attempt: number,
+    attempts: number,
+    budgetFrom: number | undefined,
+  ): Promise<{ readonly error: unknown; readonly delay: number | undefined } | undefined> {
+    const plan = this.#plan;
+    if (this.#signal.aborted) {
+      this.#gate.release();
+      return undefined;
+    }
+    let error = attemptError(thrown);
+    let last = attempt >= attempts || isStopRetrying(thrown);
+    if (!isStopRetrying(thrown) && plan.onFailedAttempt) {
+      try {
+        await plan.onFailedAttempt({ error, index, attempt, retriesLeft: attempts - attempt });
+      } catch (hookError) {
+        error = attemptError(hookError);
+        last = true;
+      }
+    }
+    const delay = last ? 0 : plan.retryDelay * plan.backoffFactor ** (attempt - 1);
+    if (!last && budgetFrom !== undefined) {
+      last = plan.clock.now() + delay - budgetFrom > plan.maxRetryTime;
+    }
+    if (this.#lost(error, last)) return undefined;
+    return { error, delay: last ? undefined : delay };
   }
 
   /** The end of an item whose attempts are over: its default, its Error, or its failure. */
