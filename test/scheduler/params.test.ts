@@ -38,6 +38,7 @@ describe('ALCallParams', () => {
     expect(() => new ALCallParams({ maxConcurrent: 0 })).toThrow(RangeError);
     expect(() => new ALCallParams({ numRetrys: 1 } as never)).toThrow(/numRetries/);
     expect(() => new ALCallParams({ fn: 3 } as never)).toThrow(TypeError);
+    // @ts-expect-error: no function given and none stored
     await expect(new ALCallParams().call([1])).rejects.toThrow(TypeError);
   });
 });

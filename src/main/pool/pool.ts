@@ -17,6 +17,7 @@ import { PoolClosedError, QueueFullError, TaskAbortedError } from '../common/err
 import { type AttemptRequest, bindTarget, type TaskTarget } from '../common/target.js';
 import { Dispatcher } from '../dispatch/dispatch.js';
 import { TaskTransform, type TransformOptions } from '../scheduler/transform.js';
+import type { ALCallResult, KnownKeys, NoOptions } from '../scheduler/types.js';
 import { checkPoolOptions, type PoolOptions } from './pool-options.js';
 import type {
   CloseOptions,
@@ -192,7 +193,13 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
    * await pipeline(lines, pool.transform('parse', { chunkSize: 'auto' }), output);
    * ```
    */
-  transform<N extends TaskName<M>>(name: N, options: TransformOptions = {}): TaskTransform {
+  transform<N extends TaskName<M>, const O extends TransformOptions = NoOptions>(
+    name: N,
+    options?: O & TransformOptions & KnownKeys<O, TransformOptions>,
+  ): TaskTransform<
+    TaskItem<M[N]> | PromiseLike<TaskItem<M[N]>>,
+    ALCallResult<TaskResult<M[N]>, O>
+  > {
     return new TaskTransform(this.task(name) as never, options);
   }
 

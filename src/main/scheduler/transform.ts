@@ -7,6 +7,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { TaskAbortedError } from '../common/errors.js';
 import { type IMapOptions, imap } from './imap.js';
 import type { Callable } from './options.js';
+import type { ALCallResult, KnownKeys, NoOptions } from './types.js';
 
 /** Options of `pool.transform(name, options)`: the imap options. */
 export type TransformOptions = IMapOptions;
@@ -28,7 +29,30 @@ interface Written {
  * await pipeline(source, pool.transform('parse', { chunkSize: 'auto' }), sink);
  * ```
  */
-export class TaskTransform extends Transform {
+// The typed view of the stream's two sides: items of type `T` are written,
+// results of type `R` are read. The methods are Transform's own.
+export interface TaskTransform<T = unknown, R = unknown> {
+  /** Writes one item (the task's item type). */
+  write(item: T, callback?: (error: Error | null | undefined) => void): boolean;
+  /** Writes one item (the encoding is ignored in object mode). */
+  write(
+    item: T,
+    encoding: BufferEncoding,
+    callback?: (error: Error | null | undefined) => void,
+  ): boolean;
+  /** Ends the writable side. */
+  end(callback?: () => void): this;
+  /** Ends the writable side after one last item. */
+  end(item: T, callback?: () => void): this;
+  /** Ends the writable side after one last item (the encoding is ignored). */
+  end(item: T, encoding: BufferEncoding, callback?: () => void): this;
+  /** Reads the results in order. */
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<R>;
+}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface only narrows Transform's inherited methods
+// biome-ignore lint/correctness/noUnusedVariables: T and R type the merged interface
+export class TaskTransform<T = unknown, R = unknown> extends Transform {
   readonly #fn: Callable<never, unknown>;
   readonly #options: TransformOptions;
   readonly #written: Written[] = [];
@@ -107,7 +131,11 @@ export class TaskTransform extends Transform {
   /** Moves results to the readable side; never rejects (a failure destroys the stream). */
   async #pump(): Promise<void> {
     try {
-      for await (const result of imap(this.#source(), this.#fn, this.#options)) {
+      for await (const result of imap(
+        this.#source(),
+        this.#fn as Callable<unknown, unknown>,
+        this.#options,
+      )) {
         if (this.destroyed) return;
         if (!this.push(result)) {
           await new Promise<void>((resolve) => {
@@ -122,10 +150,14 @@ export class TaskTransform extends Transform {
   }
 }
 
-/** A {@link TaskTransform} running `fn` (a task handle or a main-thread function). */
-export function createTransform(
-  fn: Callable<never, unknown>,
-  options: TransformOptions = {},
-): TaskTransform {
-  return new TaskTransform(fn, options);
+/**
+ * A {@link TaskTransform} running `fn` (a task handle or a main-thread
+ * function): it is typed to take `fn`'s items (awaited) and to give the
+ * results as the options shape them.
+ */
+export function createTransform<T, R, const O extends TransformOptions = NoOptions>(
+  fn: Callable<T, R>,
+  options?: O & TransformOptions & KnownKeys<O, TransformOptions>,
+): TaskTransform<T | PromiseLike<T>, ALCallResult<R, O>> {
+  return new TaskTransform(fn as Callable<never, unknown>, options);
 }
