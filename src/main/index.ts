@@ -57,6 +57,7 @@ export {
   type RunOptions,
   type TaskHandle,
   type TaskItem,
+  type TaskKwargs,
   type TaskName,
   type TaskResult,
 } from './pool/pool.js';

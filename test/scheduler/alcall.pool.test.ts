@@ -91,14 +91,14 @@ describe('alcall: items that cannot cross to a worker', () => {
 
   it('fails only the uncloneable item, with ERR_DATA_CLONE', async () => {
     const inc = pool.task('inc');
-    const out = await alcall([1, () => 1, 3, Symbol('s')] as unknown, inc, {
+    const out = await alcall([1, () => 1, 3, Symbol('s')] as never, inc, {
       returnExceptions: true,
     });
     expect(out[0]).toBe(2);
     expect(out[2]).toBe(4);
     expect(isPoolcallError(out[1], 'ERR_DATA_CLONE')).toBe(true);
     expect(isPoolcallError(out[3], 'ERR_DATA_CLONE')).toBe(true);
-    const error = await alcall([1, () => 1] as unknown, inc).catch((e: unknown) => e);
+    const error = await alcall([1, () => 1] as never, inc).catch((e: unknown) => e);
     expect(isPoolcallError(error, 'ERR_DATA_CLONE')).toBe(true);
   });
 

@@ -68,20 +68,17 @@ describe('a function of another item type is a compile error', () => {
     void alcall(items, maxConcurrent(2)(fib));
   });
 
-  it('transform streams take the task item type', () => {
-    const t = createTransform(fib);
-    t.write(1);
-    // @ts-expect-error: fib takes numbers
-    t.write('1');
+  it('transforms check the task name and the options', () => {
     const pool = createPool<typeof import('../fixtures/tasks.js')>(
       new URL('../fixtures/tasks.js', import.meta.url),
     );
-    const upper = pool.transform('upper', { retryDefault: null });
-    upper.write('a');
-    // @ts-expect-error: upper takes strings
-    upper.write(1);
-    type Read<S> = S extends AsyncIterable<infer X> ? X : never;
-    expectTypeOf<Read<typeof upper>>().toEqualTypeOf<string | null>();
+    void pool.transform('upper', { retryDefault: null });
+    // @ts-expect-error: no such task
+    void pool.transform('nope');
+    // @ts-expect-error: misspelt option
+    void pool.transform('upper', { chunksize: 2 });
+    // @ts-expect-error: misspelt option
+    void createTransform(fib, { orderd: false });
   });
 
   it('misspelt options are compile errors', () => {

@@ -17,7 +17,7 @@ import { PoolClosedError, QueueFullError, TaskAbortedError } from '../common/err
 import { type AttemptRequest, bindTarget, type TaskTarget } from '../common/target.js';
 import { Dispatcher } from '../dispatch/dispatch.js';
 import { TaskTransform, type TransformOptions } from '../scheduler/transform.js';
-import type { ALCallResult, KnownKeys, NoOptions } from '../scheduler/types.js';
+import type { KnownKeys, NoOptions } from '../scheduler/types.js';
 import { checkPoolOptions, type PoolOptions } from './pool-options.js';
 import type {
   CloseOptions,
@@ -25,6 +25,7 @@ import type {
   PoolStats,
   RunOptions,
   TaskItem,
+  TaskKwargs,
   TaskName,
   TaskResult,
 } from './pool-types.js';
@@ -40,6 +41,7 @@ export type {
   RunOptions,
   TaskHandle,
   TaskItem,
+  TaskKwargs,
   TaskName,
   TaskResult,
 } from './pool-types.js';
@@ -196,10 +198,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   transform<N extends TaskName<M>, const O extends TransformOptions = NoOptions>(
     name: N,
     options?: O & TransformOptions & KnownKeys<O, TransformOptions>,
-  ): TaskTransform<
-    TaskItem<M[N]> | PromiseLike<TaskItem<M[N]>>,
-    ALCallResult<TaskResult<M[N]>, O>
-  > {
+  ): TaskTransform {
     return new TaskTransform(this.task(name) as never, options);
   }
 
@@ -207,7 +206,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   run<N extends TaskName<M>>(
     name: N,
     item: TaskItem<M[N]>,
-    options?: RunOptions,
+    options?: RunOptions<TaskKwargs<M[N]>>,
   ): Promise<TaskResult<M[N]>> {
     if (!options)
       return this.attempt(name, { item, index: 0, attempt: 1 }) as Promise<TaskResult<M[N]>>;

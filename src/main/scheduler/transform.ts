@@ -7,7 +7,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { TaskAbortedError } from '../common/errors.js';
 import { type IMapOptions, imap } from './imap.js';
 import type { Callable } from './options.js';
-import type { ALCallResult, KnownKeys, NoOptions } from './types.js';
+import type { KnownKeys, NoOptions } from './types.js';
 
 /** Options of `pool.transform(name, options)`: the imap options. */
 export type TransformOptions = IMapOptions;
@@ -15,6 +15,40 @@ export type TransformOptions = IMapOptions;
 interface Written {
   readonly item: unknown;
   readonly done: TransformCallback;
+}
+
+/**
+ * An object-mode Transform that runs `fn` on every written item and pushes
+ * the results (input order by default; `ordered: false` for completion
+ * order). A written item is acknowledged only when imap reads it, so a slow
+ * reader slows the writer. An item that fails for good destroys the stream
+ * with its error; destroying the stream cancels what is in flight.
+ *
+ * @example
+ * ```ts
+ * await pipeline(source, pool.transform('parse', { chunkSize: 'auto' }), sink);
+ * ```
+ */
+/**
+ * An object-mode Transform that runs `fn` on every written item and pushes
+ * the results (input order by default; `ordered: false` for completion
+ * order). A written item is acknowledged only when imap reads it, so a slow
+ * reader slows the writer. An item that fails for good destroys the stream
+ * with its error; destroying the stream cancels what is in flight.
+ *
+ * @example
+ * ```ts
+ * await pipeline(source, pool.transform('parse', { chunkSize: 'auto' }), sink);
+ * ```
+ */
+// The typed view of the readable side: results of type `R`. The written
+// side keeps Node's `write(chunk: any)`, so that the stream stays a
+// `NodeJS.ReadWriteStream` for `pipeline`.
+export interface TaskTransform<T = unknown, R = unknown> {
+  /** Reads the results in order (`for await`). */
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<R>;
+  /** The item type written to the stream (types only; never set). */
+  readonly __item?: T;
 }
 
 /**
@@ -50,9 +84,7 @@ export interface TaskTransform<T = unknown, R = unknown> {
   [Symbol.asyncIterator](): NodeJS.AsyncIterator<R>;
 }
 
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface only narrows Transform's inherited methods
-// biome-ignore lint/correctness/noUnusedVariables: T and R type the merged interface
-export class TaskTransform<T = unknown, R = unknown> extends Transform {
+export class TaskTransform extends Transform {
   readonly #fn: Callable<never, unknown>;
   readonly #options: TransformOptions;
   readonly #written: Written[] = [];
@@ -152,12 +184,12 @@ export class TaskTransform<T = unknown, R = unknown> extends Transform {
 
 /**
  * A {@link TaskTransform} running `fn` (a task handle or a main-thread
- * function): it is typed to take `fn`'s items (awaited) and to give the
- * results as the options shape them.
+ * function). Written chunks are not type-checked: Node's stream types take
+ * any chunk, and a narrower `write` would no longer fit `pipeline`.
  */
 export function createTransform<T, R, const O extends TransformOptions = NoOptions>(
   fn: Callable<T, R>,
   options?: O & TransformOptions & KnownKeys<O, TransformOptions>,
-): TaskTransform<T | PromiseLike<T>, ALCallResult<R, O>> {
+): TaskTransform {
   return new TaskTransform(fn as Callable<never, unknown>, options);
 }

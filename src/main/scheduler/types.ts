@@ -76,8 +76,14 @@ export type WithInputFlags<Base, S, TS> = Omit<Base, 'sanitizeInput' | 'flattenT
   flattenTupleSet?: TS;
 };
 
-/** Makes every key of `O` that `Base` does not know a compile error (a misspelt option). */
-export type KnownKeys<O, Base> = { [K in Exclude<keyof O, keyof Base>]: never };
+/**
+ * Makes every key of `O` that `Base` does not know a compile error (a
+ * misspelt option). An options type with an index signature (keys known only
+ * at run time) is left to the run-time check.
+ */
+export type KnownKeys<O, Base> = string extends keyof O
+  ? unknown
+  : { [K in Exclude<keyof O, keyof Base>]: never };
 
 /** `A` with the keys of `B` replaced by `B`'s (what `{ ...a, ...b }` gives). */
 export type Merge<A, B> = Omit<A, keyof B> & B;
