@@ -5,6 +5,7 @@
  */
 import { syncBuiltinESMExports } from 'node:module';
 import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { unknownTaskMessage } from '../shared/task-names.js';
 import { collectTransfers } from '../shared/transfer.js';
 import { BootField, ItemState, STATES_OFFSET, TAKEN } from '../shared/wire.js';
 import { serializeError } from './errors.js';
@@ -138,7 +139,7 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     return failAll(request, {
       kind: 'unknown-task',
       name: 'PoolcallError',
-      message: `Unknown task "${request.name}": the module exports ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'no functions'}`,
+      message: unknownTaskMessage(request.name, names),
       code: 'ERR_UNKNOWN_TASK',
     });
   }
