@@ -3,7 +3,6 @@
  * operation is a batch of `threads × k` concurrent calls (so every thread stays
  * busy and throughput counts items per second), and the recommendation.
  */
-import { Bench } from 'tinybench';
 import { createPool, type Pool } from '../pool/pool.js';
 
 /** The figures of one pool size. */
@@ -105,6 +104,8 @@ async function measureOne(
     const perThread = Math.min(10_000, Math.max(4, Math.round(options.duration / 50 / waveMs)));
     const opItems = threads * perThread;
 
+    // Loaded here, not at the top: only `poolcall size` measures.
+    const { Bench } = await import('tinybench');
     const bench = new Bench({
       time: options.duration,
       iterations: 3,
