@@ -117,7 +117,7 @@ describe('a fresh project', () => {
         'export function square(n: number): number {',
         '  return n * n;',
         '}',
-        'export const shout = defineTask((s: string, ctx) => `${s.toUpperCase()}#${ctx.index}`);',
+        "export const shout = defineTask((s: string, ctx) => s.toUpperCase() + '#' + String(ctx.index));",
         '',
       ].join('\n'),
     );
