@@ -83,5 +83,15 @@ export {
   type ALCallParamsOptions,
   BCallParams,
   type BCallParamsOptions,
+  type StoredItem,
+  type StoredResult,
 } from './scheduler/params.js';
 export { createTransform, TaskTransform, type TransformOptions } from './scheduler/transform.js';
+export type {
+  FlatValue,
+  InputElement,
+  ItemOf,
+  Leaf,
+  OptionFlag,
+  ShapedValue,
+} from './scheduler/types.js';
