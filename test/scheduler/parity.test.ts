@@ -16,8 +16,8 @@ import { deferred } from '../helpers.js';
 const double = (x: number) => x * 2;
 
 /** A thenable whose `then` getter throws. */
-function badThenable(message: string): unknown {
-  return Object.defineProperty({}, 'then', {
+function badThenable(message: string): PromiseLike<number> {
+  return Object.defineProperty({} as PromiseLike<number>, 'then', {
     get() {
       throw new Error(message);
     },
@@ -28,7 +28,9 @@ describe('promise elements', () => {
   it('are awaited before fn sees them, in alcall, imap, bcall and parallelMap', async () => {
     // A thenable that is not a native promise.
     const thenable = (v: number) =>
-      Object.defineProperty({}, 'then', { value: (ok: (x: number) => void) => ok(v) });
+      Object.defineProperty({} as PromiseLike<number>, 'then', {
+        value: (ok: (x: number) => void) => ok(v),
+      });
     const input = () => [Promise.resolve(1), 2, thenable(3)];
     expect(await alcall(input(), double)).toEqual([2, 4, 6]);
     const streamed: unknown[] = [];
@@ -101,7 +103,7 @@ describe('promise elements', () => {
 
   it('a cancelled call stops waiting for a pending element', async () => {
     const controller = new AbortController();
-    const done = alcall([new Promise(() => {})], double, { signal: controller.signal });
+    const done = alcall([new Promise<number>(() => {})], double, { signal: controller.signal });
     controller.abort(new Error('stop'));
     await expect(done).rejects.toThrow('stop');
   });
