@@ -4,8 +4,13 @@
  * started again on the same port while jobs are in flight. The producer finds
  * the jobs Redis lost and adds them again; the machines stop the runs Redis
  * lost and go on serving. The tests share the server and two child-process
- * machines, and run in order; the last one closes everything.
+ * machines, and run in order; the last one closes everything. Then the same
+ * restart with AOF on (fsync always): nothing is lost, nothing is added again,
+ * nothing runs twice.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { alcall, isPoolcallError } from 'poolcall';
 import { connectQueue, type RemoteQueue } from 'poolcall/bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,5 +150,50 @@ describe('poolcall/bullmq across a Redis restart without persistence', () => {
     await restartRedis();
     await remote.close();
     expect(await Promise.all(machines.map((m) => m.close()))).toEqual([0, 0]);
+  });
+});
+
+describe('poolcall/bullmq across a Redis restart with AOF', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'poolcall-aof-'));
+  let aof: RedisServer;
+  let machine: Machine[];
+  let producer: RemoteQueue<Tasks>;
+  const seen: Error[] = [];
+
+  beforeAll(async () => {
+    aof = await startRedis({
+      persistence: ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir],
+    });
+    machine = await startMachines(aof.port, 'poolcall-aof', 1);
+    producer = connectQueue<Tasks>({
+      queue: 'poolcall-aof',
+      connection: aof.connection,
+      maxInFlight: 200,
+      onError: (error) => seen.push(error),
+    });
+    await producer.ready();
+  }, 60_000);
+
+  afterAll(async () => {
+    await producer?.close({ force: true });
+    await Promise.all((machine ?? []).map((m) => m.kill()));
+    await aof?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loses nothing: no job is added again and each one completes once', async () => {
+    const items = Array.from({ length: 200 }, (_, i) => i);
+    const isDone = (m: MachineMessage) => m.type === 'completed';
+    const call = alcall(items, producer.task('slowInc'));
+    await untilMessages(machine, 20, isDone);
+    await aof.kill();
+    await aof.restart();
+
+    expect(await call).toEqual(items.map((i) => i + 1));
+    expect(seen.filter(isLostNotice)).toEqual([]);
+    const completed = messagesOf(machine, isDone).map((m) => m.jobId!);
+    expect(completed).toHaveLength(items.length);
+    expect(new Set(completed).size).toBe(items.length);
+    expect(completed.filter((id) => /-r\d+$/.test(id))).toEqual([]);
   });
 });
