@@ -37,9 +37,6 @@ export interface LostJobCheckOptions {
   readonly clock: Clock;
 }
 
-/** The longest a single timer can wait; longer waits are chained. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Checks that the jobs a producer waits for still exist in Redis; see the module comment. */
 export class LostJobCheck {
   readonly #options: LostJobCheckOptions;
@@ -96,9 +93,7 @@ export class LostJobCheck {
     const signal = this.#stop.signal;
     try {
       for (;;) {
-        for (let left = interval; left > 0; left -= MAX_TIMER_MS) {
-          await clock.sleep(Math.min(left, MAX_TIMER_MS), signal);
-        }
+        await clock.sleep(interval, signal);
         this.request();
       }
     } catch {
