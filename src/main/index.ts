@@ -13,6 +13,7 @@ export {
   type PoolcallErrorCode,
   type PoolcallErrorOptions,
   QueueFullError,
+  RemoteJobLostError,
   TaskAbortedError,
   TaskTimeoutError,
   WorkerCrashedError,

@@ -18,7 +18,14 @@ import {
 } from 'poolcall';
 import { connectQueue, type RemoteQueue } from 'poolcall/bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Machine, type MachineMessage } from './machines.js';
+import {
+  type Machine,
+  type MachineMessage,
+  messagesOf,
+  startMachines,
+  terminatedOf,
+  untilMessages,
+} from './machines.js';
 import { type RedisServer, startRedis } from './redis.js';
 
 type Tasks = typeof import('./tasks.js');
@@ -29,27 +36,15 @@ let machines: Machine[];
 let remote: RemoteQueue<Tasks>;
 let queue: Queue;
 
-const messages = (match: (m: MachineMessage) => boolean) =>
-  machines.flatMap((m) => m.all(match)).sort((a, b) => a.at - b.at);
-const terminated = async () =>
-  (await Promise.all(machines.map((m) => m.stats()))).reduce((n, s) => n + s.terminated, 0);
+const messages = (match: (m: MachineMessage) => boolean) => messagesOf(machines, match);
+const terminated = () => terminatedOf(machines);
 /** Resolves once `count` messages across the machines match. */
-async function until(count: number, match: (m: MachineMessage) => boolean): Promise<void> {
-  while (messages(match).length < count) {
-    await Promise.race(machines.map((m) => once(m.child, 'message')));
-  }
-}
+const until = (count: number, match: (m: MachineMessage) => boolean) =>
+  untilMessages(machines, count, match);
 
 beforeAll(async () => {
   redis = await startRedis();
-  const config = {
-    port: redis.port,
-    queue: QUEUE,
-    threads: 2,
-    lockDuration: 2000,
-    stalledInterval: 500,
-  };
-  machines = await Promise.all([Machine.start(config), Machine.start(config)]);
+  machines = await startMachines(redis.port, QUEUE);
   remote = connectQueue<Tasks>({ queue: QUEUE, connection: redis.connection });
   queue = new Queue(QUEUE, { connection: redis.connection });
   await remote.ready();

@@ -27,6 +27,8 @@ export interface RemoteJobData {
   readonly items: readonly unknown[];
   /** Each item's index in its call's input (`ctx.index`). */
   readonly indices: readonly number[];
+  /** Attempts spent under earlier ids of a job Redis lost (counted into `ctx.attempt`). */
+  readonly priorAttempts?: number;
   /** Handed to `defineTask` tasks as `ctx.kwargs`. */
   readonly kwargs?: unknown;
   /** Per-attempt limit of each item, ms, enforced by the serving machine. */

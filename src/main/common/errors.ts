@@ -13,7 +13,8 @@ export type PoolcallErrorCode =
   | 'ERR_UNKNOWN_TASK'
   | 'ERR_DATA_CLONE'
   | 'ERR_MODULE_LOAD'
-  | 'ERR_MISSING_PEER';
+  | 'ERR_MISSING_PEER'
+  | 'ERR_REMOTE_JOB_LOST';
 
 const kPoolcallError = Symbol.for('poolcall.error');
 
@@ -85,6 +86,27 @@ export class QueueFullError extends PoolcallError {
   constructor(maxQueue: number) {
     super('ERR_QUEUE_FULL', `The pool's queue is full (maxQueue: ${maxQueue})`);
     this.maxQueue = maxQueue;
+  }
+}
+
+/**
+ * A BullMQ job that Redis lost (restarted without persistence, flushed)
+ * while a producer waited for it, once more often than `lostJobRetries`
+ * allows: each earlier loss added the job again under a new id.
+ */
+export class RemoteJobLostError extends PoolcallError {
+  /** The id of the job Redis lost last. */
+  readonly jobId: string;
+  /** How many times Redis lost the job. */
+  readonly losses: number;
+  constructor(jobId: string, losses: number, message?: string) {
+    super(
+      'ERR_REMOTE_JOB_LOST',
+      message ??
+        `Job ${jobId} was lost from Redis ${losses === 1 ? 'once' : `${losses} times`} (restarted without persistence, or flushed)`,
+    );
+    this.jobId = jobId;
+    this.losses = losses;
   }
 }
 
