@@ -132,6 +132,19 @@ describe('buffers and results that cannot travel in a chunk', () => {
     expect(expectCloneError(again[0], 0).message).toMatch(/already transferred/);
   });
 
+  it('fails every item of a call whose kwargs cannot be cloned, saying so', async () => {
+    const out = await alcall([1, 2, 3], pool.task('echo'), {
+      chunkSize: 2,
+      kwargs: { f: () => 1 },
+      returnExceptions: true,
+    });
+    out.forEach((v, i) => {
+      const e = expectCloneError(v, i);
+      expect(e.message).toContain(`the kwargs of item ${i} could not be cloned`);
+      expect(e.cause).toMatchObject({ name: 'DataCloneError' });
+    });
+  });
+
   const results = ['proxy', 1, 'deep', 2, 'getter', 3, 'fn', 4];
   const causes: Record<number, string> = {
     0: 'DataCloneError',

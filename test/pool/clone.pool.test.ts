@@ -89,6 +89,12 @@ describe('pool.run and task handles', () => {
     },
   );
 
+  it('fails a call whose kwargs cannot be cloned, saying so', async () => {
+    const error = await rejection(pool.run('echo', 1, { kwargs: { f: () => 1 } }));
+    expect(expectClone(error, 0).message).toContain('the kwargs of item 0 could not be cloned');
+    expect(error.cause).toMatchObject({ name: 'DataCloneError' });
+  });
+
   it('refuses to mark what cannot be moved, at the call', () => {
     expect(() => transfer({ a: 1 } as never)).toThrow(TypeError);
     expect(() => transfer({ a: 1 } as never)).toThrow(/received an object/);

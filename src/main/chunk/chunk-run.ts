@@ -16,13 +16,8 @@ import type {
 } from '../../worker/protocol.js';
 import { setTimer } from '../common/clock.js';
 import { TaskAbortedError, TaskTimeoutError } from '../common/errors.js';
-import {
-  cloneError,
-  cloneProblem,
-  failureOf,
-  isDataCloneError,
-  mayBeUnsent,
-} from '../common/outcome.js';
+import { failureOf } from '../common/outcome.js';
+import { afterFailedPost, refuse, unsentAgain } from './chunk-clone.js';
 import {
   batchOf,
   type ChunkEntry,
@@ -117,73 +112,20 @@ export class ChunkRun {
     if (!this.#strict && entries.some((e) => e.timeout !== undefined)) return entries;
     const base = this.#entries.length;
     const { message, transferList, sent, refused } = batchOf(entries, base);
-    this.#refuse(refused);
+    refuse(this.#group, this.#settle, refused);
     if (sent.length === 0) return [];
     // A batch the worker might never read must not take buffers with it.
     if (transferList.length > 0) return sent;
     try {
       port.postMessage(message, transferList);
     } catch (error) {
-      const { rest, blamed } = this.#culprits(sent);
-      if (blamed) return rest;
-      if (rest.length === 1) {
-        this.#settle.fail(rest[0]!, cloneError(this.#group.name, rest[0]!.index, 'item', error));
-        return [];
-      }
-      for (const e of rest) e.solo = true;
-      return rest;
+      return afterFailedPost(this.#group, this.#settle, sent, error);
     }
     this.#bases.push(base);
     for (const e of sent) this.#entries.push(e);
     this.#adopt(sent);
     this.#schedule?.(minTimeout(sent));
     return [];
-  }
-
-  /** Fails the entries whose item cannot travel (see {@link batchOf}). */
-  #refuse(refused: readonly (readonly [ChunkEntry, unknown])[]): void {
-    for (const [e, error] of refused) {
-      this.#settle.fail(e, cloneError(this.#group.name, e.index, 'item', error));
-    }
-  }
-
-  /**
-   * A message carrying `entries` failed to clone: each unfinished entry whose
-   * item does not clone on its own fails with what its clone threw. Returns
-   * the others (none of them started), and whether any entry was to blame.
-   */
-  #culprits(entries: readonly (ChunkEntry | undefined)[]): { rest: ChunkEntry[]; blamed: boolean } {
-    const rest: ChunkEntry[] = [];
-    let blamed = false;
-    for (const e of entries) {
-      if (!e || e.done) continue;
-      const problem = cloneProblem(e.item);
-      if (!problem) {
-        rest.push(e);
-        continue;
-      }
-      blamed = true;
-      this.#settle.fail(e, cloneError(this.#group.name, e.index, 'item', problem.error));
-    }
-    return { rest, blamed };
-  }
-
-  /**
-   * The entries to send again when piscina rejected a message that may never
-   * have been posted because it failed to clone (see {@link mayBeUnsent}), or
-   * undefined when it reached a worker after all (a crash).
-   */
-  #unsent(
-    failure: unknown,
-    transfers: readonly (ArrayBuffer | MessagePort)[],
-  ): ChunkEntry[] | undefined {
-    if (!mayBeUnsent(failure, transfers)) return undefined;
-    const { rest, blamed } = this.#culprits(this.#entries);
-    if (blamed) return rest;
-    // No item fails alone but the message did: its items travel one by one.
-    if (!isDataCloneError(failure) || rest.length < 2) return undefined;
-    for (const e of rest) e.solo = true;
-    return rest;
   }
 
   /**
@@ -223,7 +165,7 @@ export class ChunkRun {
     const host = this.#host;
     const group = this.#group;
     const { message: batch, transferList, sent: first, refused } = batchOf(entries, 0);
-    this.#refuse(refused);
+    refuse(group, this.#settle, refused);
     if (first.length === 0) return { answered: false, again: [] };
     const n = first.length;
     const capacity = Math.max(n, this.#growth?.capacity ?? 0);
@@ -312,7 +254,9 @@ export class ChunkRun {
     }
     // A message that failed to clone never reached a worker.
     const unsent =
-      failure !== undefined && !this.#stop ? this.#unsent(failure, transferList) : undefined;
+      failure !== undefined && !this.#stop
+        ? unsentAgain(group, this.#settle, this.#entries, failure, transferList)
+        : undefined;
     progress?.done(unsent === undefined);
     if (more) {
       // Reports the worker posted before its answer may not have been read yet.

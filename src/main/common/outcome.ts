@@ -42,21 +42,23 @@ export function failureOf(e: SerializedError, task: string, module: string, inde
 }
 
 /**
- * The error of item `index` of task `task` whose item could not be cloned to
- * a worker, or whose result could not be cloned back; `cause` is what the
- * clone threw.
+ * The error of item `index` of task `task` whose item (or the call's
+ * `kwargs`) could not be cloned to a worker, or whose result could not be
+ * cloned back; `cause` is what the clone threw.
  */
 export function cloneError(
   task: string,
   index: number,
-  what: 'item' | 'result',
+  what: 'item' | 'kwargs' | 'result',
   cause: unknown,
 ): ItemCloneError {
   const message = cause instanceof Error ? cause.message : String(cause);
   const subject =
     what === 'item'
       ? `item ${index} could not be cloned to a worker`
-      : `the result of item ${index} could not be cloned to the main thread`;
+      : what === 'kwargs'
+        ? `the kwargs of item ${index} could not be cloned to a worker`
+        : `the result of item ${index} could not be cloned to the main thread`;
   return new ItemCloneError(`Task "${task}": ${subject}: ${message}`, index, { cause });
 }
 

@@ -221,21 +221,24 @@ export class SingleCall implements Ticket {
       this.#finish(new TaskAbortedError(signal.reason), false);
       return;
     }
-    // A message that failed to clone never reached a worker: the item fails alone.
-    if (
-      mayBeUnsent(error, this.#transfers) &&
-      (isDataCloneError(error) || cloneProblem(this.#request.item))
-    ) {
-      this.#unsent(error);
-      return;
-    }
-    this.#finish(piscinaFailure(error, this.#name), false);
+    // A message that failed to clone never reached a worker: the call fails alone.
+    const blame = mayBeUnsent(error, this.#transfers) ? this.#blame(error) : undefined;
+    if (blame) this.#unsent(error, blame);
+    else this.#finish(piscinaFailure(error, this.#name), false);
   }
 
-  /** The item could not be cloned to a worker: its message was never posted. */
-  #unsent(cause: unknown): void {
+  /** What of a message that may never have been posted failed to clone, if anything did. */
+  #blame(error: unknown): 'item' | 'kwargs' | undefined {
+    const { item, kwargs } = this.#request;
+    if (cloneProblem(item)) return 'item';
+    if (kwargs !== undefined && cloneProblem(kwargs)) return 'kwargs';
+    return isDataCloneError(error) ? 'item' : undefined;
+  }
+
+  /** The item (or the kwargs) could not be cloned to a worker: its message was never posted. */
+  #unsent(cause: unknown, what: 'item' | 'kwargs' = 'item'): void {
     this.#progress?.done(false);
-    this.#finish(cloneError(this.#name, this.#request.index, 'item', cause), false);
+    this.#finish(cloneError(this.#name, this.#request.index, what, cause), false);
   }
 
   #finish(error: unknown, ok: boolean, value?: unknown): void {
