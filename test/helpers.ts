@@ -1,5 +1,8 @@
 /** Shared test helpers: fixture locations, a started-handshake for worker tasks, child node runs. */
 import { spawn } from 'node:child_process';
+import { ItemCloneError, isPoolcallError } from 'poolcall';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { idle } from './reliability/settle.js';
 export const fixtures = new URL('./fixtures/', import.meta.url);
 export const tasksUrl = new URL('tasks.js', fixtures);
 
@@ -66,4 +69,72 @@ export function runNode(args: readonly string[], hangMs?: number): Promise<NodeR
       resolve({ code, signal, stdout, stderr, hung });
     }),
   );
+}
+
+/** An item whose getter throws `error` when it is read, as structured clone does. */
+export function throwingGetter(error: Error): { readonly g: never } {
+  return {
+    get g(): never {
+      throw error;
+    },
+  };
+}
+
+/** A Proxy whose `ownKeys` trap throws `error` (when its keys are listed, as structured clone does). */
+export function throwingProxy(error: Error): object {
+  return new Proxy(
+    {},
+    {
+      ownKeys() {
+        throw error;
+      },
+    },
+  );
+}
+
+/**
+ * Records every `unhandledRejection` of this process while the suite runs
+ * (installed before its tests, removed after them); the returned list
+ * fills as they happen.
+ */
+export function recordUnhandledRejections(): unknown[] {
+  const seen: unknown[] = [];
+  const record = (reason: unknown) => {
+    seen.push(reason);
+  };
+  beforeAll(() => {
+    process.on('unhandledRejection', record);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', record);
+  });
+  return seen;
+}
+
+/**
+ * After each test of the suite: nothing in `unhandled`, the pool idle
+ * (a chunk's slot is given back once its last answer is in, just after its
+ * items settle) and still running `check`.
+ */
+export function expectHealthyAfterEach(
+  pool: { stats(): { busy: number; queued: number } },
+  unhandled: readonly unknown[],
+  check?: () => Promise<void>,
+): void {
+  afterEach(async () => {
+    expect(unhandled).toEqual([]);
+    await idle(pool);
+    expect(pool.stats()).toMatchObject({ busy: 0, queued: 0 });
+    await check?.();
+  });
+}
+
+/** Asserts that `error` is item `index`'s clone failure (ERR_DATA_CLONE naming it) and returns it. */
+export function expectCloneError(error: unknown, index: number): ItemCloneError {
+  expect(error, `item ${index}`).toBeInstanceOf(ItemCloneError);
+  expect(isPoolcallError(error, 'ERR_DATA_CLONE')).toBe(true);
+  const e = error as ItemCloneError;
+  expect(e.index).toBe(index);
+  expect(e.message).toContain(`item ${index}`);
+  return e;
 }

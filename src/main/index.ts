@@ -7,6 +7,7 @@ export { isStopRetrying, StopRetrying } from '../shared/failure.js';
 export { type Transferable, transfer } from '../shared/transfer.js';
 export { type Clock, ManualClock, realClock, type SleepOptions } from './common/clock.js';
 export {
+  ItemCloneError,
   isPoolcallError,
   PoolClosedError,
   PoolcallError,

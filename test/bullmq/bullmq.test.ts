@@ -18,6 +18,7 @@ import {
 } from 'poolcall';
 import { connectQueue, type RemoteQueue } from 'poolcall/bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectCloneError, throwingGetter, throwingProxy } from '../helpers.js';
 import {
   type Machine,
   type MachineMessage,
@@ -194,6 +195,21 @@ describe('poolcall/bullmq', () => {
       returnExceptions: true,
     });
     expect(chunked.map(describe)).toEqual(['RangeError: stop 3 at 1', 2]);
+  });
+
+  it('fails only an item that cannot be written as JSON, with and without chunkSize; its job-mates run', async () => {
+    const boom = new RangeError('getter in a job');
+    const items: unknown[] = [0, 1, throwingGetter(boom), 3, 10n, throwingProxy(boom), 6];
+    const inc = remote.task('inc') as unknown as (x: unknown) => Promise<number>;
+    for (const chunkSize of [1, 3, 'auto'] as const) {
+      const out = await alcall(items, inc, { chunkSize, returnExceptions: true });
+      expect([out[0], out[1], out[3], out[6]]).toEqual([1, 2, 4, 7]);
+      expect(expectCloneError(out[2], 2).cause).toBe(boom);
+      expect(expectCloneError(out[4], 4).cause).toBeInstanceOf(TypeError);
+      expect(expectCloneError(out[5], 5).cause).toBe(boom);
+    }
+    const error = await alcall([throwingGetter(boom)], inc).catch((e: unknown) => e);
+    expect(expectCloneError(error, 0).cause).toBe(boom);
   });
 
   it('cancelling a call removes its waiting jobs and stops its running ones, which are not retried', async () => {

@@ -1,14 +1,15 @@
 /**
  * Chaos: thousands of cheap items with a few dozen that throw, exit their
- * worker, spin forever or run out of memory, through alcall, imap and bcall,
- * with and without chunkSize. Each item's outcome is computed in advance from
+ * worker, spin forever or run out of memory, and a few that cannot be cloned
+ * to a worker at all (a getter or Proxy trap that throws), through alcall,
+ * imap and bcall, with and without chunkSize. Each item's outcome is computed in advance from
  * the item and the policy, and each must end exactly so; afterwards the pool
  * is idle and still runs tasks. Durations past what one Node timer holds
  * (2^31 - 1 ms) are among the policies: nothing times out or starts early.
  */
 import { type ALCallOptions, alcall, bcall, createPool, imap } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deferred, fixtures } from '../helpers.js';
+import { deferred, fixtures, recordUnhandledRejections } from '../helpers.js';
 import {
   type ChaosItem,
   expectedOf,
@@ -23,6 +24,7 @@ import { idle } from './settle.js';
 type Tasks = typeof import('../fixtures/chaos-tasks.js');
 
 const N = 2000;
+const unhandled = recordUnhandledRejections();
 const TIMEOUT = 1000;
 
 describe('chaos: every item ends exactly as planned', () => {
@@ -36,6 +38,7 @@ describe('chaos: every item ends exactly as planned', () => {
   async function expectHealthy(): Promise<void> {
     // A call that rejected early may still be terminating its workers.
     await idle(pool);
+    expect(unhandled).toEqual([]);
     const s = pool.stats();
     expect({ busy: s.busy, queued: s.queued }).toEqual({ busy: 0, queued: 0 });
     expect(await pool.run('double', 21)).toBe(42);
@@ -45,8 +48,12 @@ describe('chaos: every item ends exactly as planned', () => {
     return { ...policy, ...extra };
   }
 
-  it('alcall, one item per message: throws, exits and out-of-memory with retryDefault', async () => {
-    const items = makeItems(N, { throw: 24, exit: 4, oom: 2 }, { seed: 1, maxFaults: 3 });
+  it('alcall, one item per message: throws, exits, out-of-memory and uncloneable items with retryDefault', async () => {
+    const items = makeItems(
+      N,
+      { throw: 24, exit: 4, oom: 2, getter: 3, proxy: 3 },
+      { seed: 1, maxFaults: 3 },
+    );
     const policy: Policy = { numRetries: 1, retryDefault: 'D' };
     const out = await alcall(items, chaos, options(policy, { maxConcurrent: 8 }));
     expect(mismatches(items, out, policy)).toEqual([]);
@@ -54,8 +61,12 @@ describe('chaos: every item ends exactly as planned', () => {
     await expectHealthy();
   });
 
-  it('alcall with chunkSize 16: spins, exits and throws with retryTimeout and returnExceptions', async () => {
-    const items = makeItems(N, { throw: 24, exit: 4, spin: 2 }, { seed: 2, maxFaults: 2 });
+  it('alcall with chunkSize 16: spins, exits, throws and uncloneable items with retryTimeout and returnExceptions', async () => {
+    const items = makeItems(
+      N,
+      { throw: 24, exit: 4, spin: 2, getter: 3, proxy: 3 },
+      { seed: 2, maxFaults: 2 },
+    );
     const policy: Policy = { numRetries: 1, returnExceptions: true };
     const before = pool.stats().terminated;
     const out = await alcall(
@@ -77,7 +88,11 @@ describe('chaos: every item ends exactly as planned', () => {
   });
 
   it("imap with chunkSize 'auto' yields every item as planned, in order", async () => {
-    const items = makeItems(N, { throw: 24, exit: 4, spin: 1 }, { seed: 4, maxFaults: 2 });
+    const items = makeItems(
+      N,
+      { throw: 24, exit: 4, spin: 1, getter: 3, proxy: 3 },
+      { seed: 4, maxFaults: 2 },
+    );
     const policy: Policy = { numRetries: 1, returnExceptions: true };
     const out: unknown[] = [];
     for await (const v of imap(
@@ -92,7 +107,11 @@ describe('chaos: every item ends exactly as planned', () => {
   });
 
   it('bcall over an async source, chunkSize 8, retryDefault null', async () => {
-    const items = makeItems(N, { throw: 24, exit: 4, spin: 1 }, { seed: 5, maxFaults: 2 });
+    const items = makeItems(
+      N,
+      { throw: 24, exit: 4, spin: 1, getter: 2, proxy: 2 },
+      { seed: 5, maxFaults: 2 },
+    );
     const policy: Policy = { numRetries: 0, retryDefault: null };
     async function* source(): AsyncGenerator<ChaosItem> {
       yield* items;
@@ -113,7 +132,11 @@ describe('chaos: every item ends exactly as planned', () => {
   });
 
   it('without a default, the first item that fails for good rejects the call with its error, and the pool recovers', async () => {
-    const items = makeItems(N, { throw: 10, exit: 2 }, { seed: 6, maxFaults: 3 });
+    const items = makeItems(
+      N,
+      { throw: 10, exit: 2, getter: 1, proxy: 1 },
+      { seed: 6, maxFaults: 3 },
+    );
     const policy: Policy = { numRetries: 1 };
     const doomed = items.filter((item) => expectedOf(item, policy).kind === 'error');
     expect(doomed.length).toBeGreaterThan(0);

@@ -129,6 +129,27 @@ export class PendingJob {
     this.#state = 'adding';
   }
 
+  /**
+   * Fails and drops the calls whose item `problem` finds fault with (before
+   * the job is added), each with the error `fail` makes of it. Returns how
+   * many it dropped.
+   */
+  refuse(
+    problem: (item: unknown) => { error: unknown } | undefined,
+    fail: (index: number, cause: unknown) => Error,
+  ): number {
+    const before = this.#calls.length;
+    for (let i = before - 1; i >= 0; i--) {
+      const c = this.#calls[i]!;
+      const found = c.settled ? undefined : problem(c.request.item);
+      if (!found) continue;
+      this.#calls.splice(i, 1);
+      this.#done(c);
+      c.reject(fail(c.request.index, found.error));
+    }
+    return before - this.#calls.length;
+  }
+
   /** The job's data. */
   data(): RemoteJobData {
     const first = this.#first;

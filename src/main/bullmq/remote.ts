@@ -15,6 +15,7 @@ import {
   TaskAbortedError,
   WorkerCrashedError,
 } from '../common/errors.js';
+import { cloneError } from '../common/outcome.js';
 import {
   type AttemptRequest,
   bindTarget,
@@ -27,7 +28,7 @@ import { CancelSender } from './cancels.js';
 import { closeWithoutReconnecting } from './closing.js';
 import { JobBuilder, type PendingJob } from './jobs.js';
 import { LostJobCheck } from './lost-jobs.js';
-import { fromRemoteError, type RemoteOutcome } from './protocol.js';
+import { fromRemoteError, jsonProblem, type RemoteOutcome } from './protocol.js';
 import {
   type ConnectQueueOptions,
   checkConnectQueueOptions,
@@ -208,26 +209,49 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
     return Math.max(1, Math.min(MAX_AUTO_CHUNK, chunk));
   }
 
-  async #add(jobs: readonly PendingJob[]): Promise<void> {
-    for (const job of jobs) this.#jobs.set(job.id, job);
+  async #add(flushed: readonly PendingJob[]): Promise<void> {
+    for (const job of flushed) this.#jobs.set(job.id, job);
+    let jobs = flushed;
     try {
       const { queue } = await this.#connect();
       const keepFailed = this.#options.keepFailed ?? 1000;
-      await queue.addBulk(
-        jobs.map((job) => ({
-          name: job.name,
-          data: job.data(),
-          opts: { ...job.jobOptions(), removeOnComplete: true, removeOnFail: keepFailed },
-        })),
-      );
+      const add = (list: readonly PendingJob[]) =>
+        queue.addBulk(
+          list.map((job) => ({
+            name: job.name,
+            data: job.data(),
+            opts: { ...job.jobOptions(), removeOnComplete: true, removeOnFail: keepFailed },
+          })),
+        );
+      try {
+        await add(jobs);
+      } catch (error) {
+        // BullMQ writes every job as JSON before it sends any: an item that
+        // cannot be written fails alone and its job goes without it.
+        const refused = jobs.reduce((n, job) => n + this.#refuse(job), 0);
+        if (refused === 0) throw error;
+        jobs = jobs.filter((job) => job.size > 0);
+        if (jobs.length > 0) await add(jobs);
+      }
     } catch (error) {
       for (const job of jobs) {
         this.#jobs.delete(job.id);
         job.rejectAll(error);
       }
+      this.#checkIdle();
       return;
     }
     for (const job of jobs) job.added();
+    this.#checkIdle();
+  }
+
+  /** Fails the items of `job` that cannot be written as JSON; forgets the job when none is left. */
+  #refuse(job: PendingJob): number {
+    const refused = job.refuse(jsonProblem, (index, cause) =>
+      cloneError(job.name, index, 'item', cause),
+    );
+    if (job.size === 0) this.#jobs.delete(job.id);
+    return refused;
   }
 
   #finish(job: PendingJob, outcomes: readonly RemoteOutcome[] | undefined): void {

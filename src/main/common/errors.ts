@@ -72,6 +72,28 @@ export class WorkerCrashedError extends PoolcallError {
   }
 }
 
+/**
+ * An item could not be cloned to a worker, or its result back to the main
+ * thread (a function, a symbol, a Proxy, a getter or Proxy trap that throws,
+ * a structure nested too deep, a buffer marked with `transfer()` that was
+ * already moved). Only that item fails; `cause` is the engine's
+ * `DataCloneError`, or whatever the getter or trap threw.
+ *
+ * @example
+ * ```ts
+ * const out = await alcall(items, pool.task('parse'), { returnExceptions: true });
+ * for (const r of out) if (isPoolcallError(r, 'ERR_DATA_CLONE')) console.log((r as ItemCloneError).index);
+ * ```
+ */
+export class ItemCloneError extends PoolcallError {
+  /** The item's index in its call's input (0 for `pool.run` and a handle called directly). */
+  readonly index: number;
+  constructor(message: string, index: number, options: PoolcallErrorOptions = {}) {
+    super('ERR_DATA_CLONE', message, options);
+    this.index = index;
+  }
+}
+
 /** The pool was closed before or while the call was waiting. */
 export class PoolClosedError extends PoolcallError {
   constructor(message = 'The pool is closed') {
