@@ -20,6 +20,16 @@ export function handshake() {
   };
 }
 
+/**
+ * Resolves once `condition()` holds, looking again every few milliseconds.
+ * It waits for a state (a worker terminated, a call queued), not for a time:
+ * only the test's own timeout bounds it, so a slow machine makes it wait
+ * longer instead of failing. Assert the state itself afterwards.
+ */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise<void>((resolve) => setTimeout(resolve, 5));
+}
+
 /** A promise with its settle functions exposed. */
 export function deferred<T = void>() {
   let resolve!: (value: T) => void;
