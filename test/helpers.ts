@@ -1,5 +1,6 @@
 /** Shared test helpers: fixture locations, a started-handshake for worker tasks, child node runs. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { onTestFinished } from 'vitest';
 export const fixtures = new URL('./fixtures/', import.meta.url);
 export const tasksUrl = new URL('tasks.js', fixtures);
 
@@ -30,6 +31,16 @@ export async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise<void>((resolve) => setTimeout(resolve, 5));
 }
 
+/**
+ * Kills `child` (SIGKILL) when the running test ends, passed or failed or
+ * timed out, unless it has ended by then: no child outlives its test.
+ */
+export function killAfterTest(child: ChildProcess): void {
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+}
+
 /** A promise with its settle functions exposed. */
 export function deferred<T = void>() {
   let resolve!: (value: T) => void;
@@ -54,6 +65,7 @@ export interface NodeRun {
 /** Runs `node ...args` to its end; with `hangMs`, kills it (SIGKILL) if still running by then. */
 export function runNode(args: readonly string[], hangMs?: number): Promise<NodeRun> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  killAfterTest(child);
   let stdout = '';
   let stderr = '';
   let hung = false;

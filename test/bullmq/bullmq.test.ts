@@ -18,6 +18,7 @@ import {
 } from 'poolcall';
 import { connectQueue, type RemoteQueue } from 'poolcall/bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killAfterTest } from '../helpers.js';
 import { Machine, type MachineMessage } from './machines.js';
 import { type RedisServer, startRedis } from './redis.js';
 
@@ -49,7 +50,14 @@ beforeAll(async () => {
     lockDuration: 2000,
     stalledInterval: 500,
   };
-  machines = await Promise.all([Machine.start(config), Machine.start(config)]);
+  // Each machine is kept as soon as it is up, so afterAll stops it even if
+  // the other one fails to start.
+  machines = [];
+  await Promise.all(
+    [0, 1].map(async () => {
+      machines.push(await Machine.start(config));
+    }),
+  );
   remote = connectQueue<Tasks>({ queue: QUEUE, connection: redis.connection });
   queue = new Queue(QUEUE, { connection: redis.connection });
   await remote.ready();
@@ -247,6 +255,7 @@ describe('poolcall/bullmq', () => {
       [JSON.stringify({ port: redis.port, queue: QUEUE, task: 'inc', item: 41 })],
       { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], execArgv: [] },
     );
+    killAfterTest(child);
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();

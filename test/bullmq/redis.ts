@@ -28,6 +28,10 @@ export async function startRedis(): Promise<RedisServer> {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // However the test process ends (a failed hook, an uncaught error), the
+  // server ends with it; stop() is the orderly way.
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -44,6 +48,10 @@ export async function startRedis(): Promise<RedisServer> {
     child.once('exit', (code) =>
       reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`)),
     );
+  }).catch((error: unknown) => {
+    process.off('exit', kill);
+    kill();
+    throw error;
   });
   child.stdout?.resume();
   child.stderr?.resume();
@@ -51,6 +59,7 @@ export async function startRedis(): Promise<RedisServer> {
     port,
     connection: { host: '127.0.0.1', port },
     stop: async () => {
+      process.off('exit', kill);
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
