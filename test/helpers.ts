@@ -31,6 +31,14 @@ export async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise<void>((resolve) => setTimeout(resolve, 5));
 }
 
+/** Resolves once `pool.stats()` shows nothing busy or queued (see {@link until}). */
+export function idle(pool: { stats(): { busy: number; queued: number } }): Promise<void> {
+  return until(() => {
+    const s = pool.stats();
+    return s.busy === 0 && s.queued === 0;
+  });
+}
+
 /**
  * Kills `child` (SIGKILL) when the running test ends, passed or failed or
  * timed out, unless it has ended by then: no child outlives its test.

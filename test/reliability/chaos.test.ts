@@ -8,7 +8,7 @@
  */
 import { type ALCallOptions, alcall, bcall, createPool, imap } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deferred, fixtures } from '../helpers.js';
+import { deferred, fixtures, idle } from '../helpers.js';
 import {
   type ChaosItem,
   expectedOf,
@@ -18,7 +18,6 @@ import {
   mismatches,
   type Policy,
 } from './plan.js';
-import { idle } from './settle.js';
 
 type Tasks = typeof import('../fixtures/chaos-tasks.js');
 
