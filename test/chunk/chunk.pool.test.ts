@@ -82,6 +82,7 @@ describe('chunkSize at the pool level', () => {
     // timeout; they still succeed, as their clocks start when each one does.
     const h = handshake();
     const terminated = pool.stats().terminated;
+    const leases = pool.dispatcher.leases;
     const first = pool.attempt('gate', {
       item: { flag: h.flag },
       index: 0,
@@ -98,6 +99,7 @@ describe('chunkSize at the pool level', () => {
     h.release();
     expect(await first).toBe('released');
     expect(await Promise.all(mates)).toEqual(['b', 'c', 'd']);
+    expect(pool.dispatcher.leases - leases).toBe(1);
     expect(pool.stats().terminated).toBe(terminated);
   });
 
