@@ -1,8 +1,7 @@
 /** Shared test helpers: fixture locations, a started-handshake for worker tasks, child node runs. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { ItemCloneError, isPoolcallError } from 'poolcall';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { idle } from './reliability/settle.js';
+import { afterAll, afterEach, beforeAll, expect, onTestFinished } from 'vitest';
 export const fixtures = new URL('./fixtures/', import.meta.url);
 export const tasksUrl = new URL('tasks.js', fixtures);
 
@@ -21,6 +20,34 @@ export function handshake() {
       Atomics.store(view, 1, 1);
     },
   };
+}
+
+/**
+ * Resolves once `condition()` holds, looking again every few milliseconds.
+ * It waits for a state (a worker terminated, a call queued), not for a time:
+ * only the test's own timeout bounds it, so a slow machine makes it wait
+ * longer instead of failing. Assert the state itself afterwards.
+ */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise<void>((resolve) => setTimeout(resolve, 5));
+}
+
+/** Resolves once `pool.stats()` shows nothing busy or queued (see {@link until}). */
+export function idle(pool: { stats(): { busy: number; queued: number } }): Promise<void> {
+  return until(() => {
+    const s = pool.stats();
+    return s.busy === 0 && s.queued === 0;
+  });
+}
+
+/**
+ * Kills `child` (SIGKILL) when the running test ends, passed or failed or
+ * timed out, unless it has ended by then: no child outlives its test.
+ */
+export function killAfterTest(child: ChildProcess): void {
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
 }
 
 /** A promise with its settle functions exposed. */
@@ -47,6 +74,7 @@ export interface NodeRun {
 /** Runs `node ...args` to its end; with `hangMs`, kills it (SIGKILL) if still running by then. */
 export function runNode(args: readonly string[], hangMs?: number): Promise<NodeRun> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  killAfterTest(child);
   let stdout = '';
   let stderr = '';
   let hung = false;

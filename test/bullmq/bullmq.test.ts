@@ -18,7 +18,7 @@ import {
 } from 'poolcall';
 import { connectQueue, type RemoteQueue } from 'poolcall/bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectCloneError, throwingGetter, throwingProxy } from '../helpers.js';
+import { expectCloneError, killAfterTest, throwingGetter, throwingProxy } from '../helpers.js';
 import {
   type Machine,
   type MachineMessage,
@@ -45,7 +45,8 @@ const until = (count: number, match: (m: MachineMessage) => boolean) =>
 
 beforeAll(async () => {
   redis = await startRedis();
-  machines = await startMachines(redis.port, QUEUE);
+  machines = [];
+  await startMachines(redis.port, QUEUE, 2, machines);
   remote = connectQueue<Tasks>({ queue: QUEUE, connection: redis.connection });
   queue = new Queue(QUEUE, { connection: redis.connection });
   await remote.ready();
@@ -258,6 +259,7 @@ describe('poolcall/bullmq', () => {
       [JSON.stringify({ port: redis.port, queue: QUEUE, task: 'inc', item: 41 })],
       { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], execArgv: [] },
     );
+    killAfterTest(child);
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();

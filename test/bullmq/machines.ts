@@ -136,7 +136,19 @@ export async function terminatedOf(machines: readonly Machine[]): Promise<number
 }
 
 /** Starts `count` machines of 2 threads on `queue`, with quick stalled-job recovery (2 s locks, checked every 500 ms). */
-export function startMachines(port: number, queue: string, count = 2): Promise<Machine[]> {
+export async function startMachines(
+  port: number,
+  queue: string,
+  count = 2,
+  into: Machine[] = [],
+): Promise<Machine[]> {
   const config = { port, queue, threads: 2, lockDuration: 2000, stalledInterval: 500 };
-  return Promise.all(Array.from({ length: count }, () => Machine.start(config)));
+  // Each machine joins `into` as soon as it is up, so a caller's cleanup stops
+  // it even if another one fails to start.
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      into.push(await Machine.start(config));
+    }),
+  );
+  return into;
 }

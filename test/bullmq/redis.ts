@@ -36,6 +36,11 @@ async function freePort(): Promise<number> {
 
 async function spawnRedis(args: readonly string[]): Promise<ChildProcess> {
   const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // However the test process ends (a failed hook, an uncaught error), the
+  // server ends with it; stop() is the orderly way.
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -52,6 +57,10 @@ async function spawnRedis(args: readonly string[]): Promise<ChildProcess> {
     child.once('exit', (code) =>
       reject(new Error(`redis-server exited with code ${code} before it was ready:\n${output}`)),
     );
+  }).catch((error: unknown) => {
+    process.off('exit', kill);
+    kill();
+    throw error;
   });
   child.stdout?.resume();
   child.stderr?.resume();

@@ -10,11 +10,11 @@ import {
   expectCloneError,
   expectHealthyAfterEach,
   fixtures,
+  idle,
   recordUnhandledRejections,
   throwingGetter,
   throwingProxy,
 } from '../helpers.js';
-import { idle } from '../reliability/settle.js';
 
 type Tasks = typeof import('../fixtures/chaos-tasks.js');
 const chaosTasks = new URL('chaos-tasks.js', fixtures);

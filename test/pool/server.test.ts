@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PORT, type RunningServer, startServer } from '../../examples/server.js';
+import { until } from '../helpers.js';
 
 interface Reply {
   status: number;
@@ -69,9 +70,9 @@ describe('examples/server', () => {
     server = await startServer({ port: 0, threads: 1, maxQueue: 1, timeout: 10_000 });
     const pool = server.pool!;
     const running = get(`${server.url}/fib?n=50`);
-    await expect.poll(() => pool.stats().busy).toBe(1);
+    await until(() => pool.stats().busy === 1);
     const waiting = get(`${server.url}/fib?n=50`);
-    await expect.poll(() => pool.stats().queued).toBe(1);
+    await until(() => pool.stats().queued === 1);
     const rejected = await get(`${server.url}/fib?n=5`);
     expect(rejected.status).toBe(503);
     expect(rejected.headers['retry-after']).toBe('1');

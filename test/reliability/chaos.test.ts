@@ -9,7 +9,7 @@
  */
 import { type ALCallOptions, alcall, bcall, createPool, imap } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deferred, fixtures, recordUnhandledRejections } from '../helpers.js';
+import { deferred, fixtures, idle, recordUnhandledRejections } from '../helpers.js';
 import {
   type ChaosItem,
   expectedOf,
@@ -19,7 +19,6 @@ import {
   mismatches,
   type Policy,
 } from './plan.js';
-import { idle } from './settle.js';
 
 type Tasks = typeof import('../fixtures/chaos-tasks.js');
 
