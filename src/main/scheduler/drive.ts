@@ -254,7 +254,7 @@ class Run {
         const index = this.#read++;
         // A thenable element is awaited by the engine before its first attempt.
         const element = batch ? awaitable(value) : value;
-        if (batch && element === value) {
+        if (batch && Object.is(element, value)) {
           batch.items.push(value);
           batch.indices.push(index);
         } else engine.run(element, index).then(this.#settle, this.#error);

@@ -118,7 +118,7 @@ export class ItemEngine {
    */
   run(item: unknown, index: number): Promise<ItemResult> {
     const element = awaitable(item);
-    if (element !== item) return this.#afterElement(element as Promise<unknown>, index);
+    if (!Object.is(element, item)) return this.#afterElement(element as Promise<unknown>, index);
     return this.#run(item, index, undefined);
   }
 
