@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { alcallSuite } from './alcall.bench.js';
+import { bulkSuite } from './bulk.bench.js';
 import { speedupChart } from './lib/chart.js';
 import type { SuiteOptions, SuiteResult } from './lib/report.js';
 import { suiteMarkdown, targetsMarkdown } from './lib/report.js';
@@ -24,6 +25,7 @@ const SUITES: Record<string, (o: SuiteOptions) => Promise<SuiteResult>> = {
   peers: peersSuite,
   alcall: alcallSuite,
   tiny: tinySuite,
+  bulk: bulkSuite,
   timeout: timeoutSuite,
   load: loadSuite,
   memory: memorySuite,
