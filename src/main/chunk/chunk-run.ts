@@ -292,13 +292,16 @@ export class ChunkRun {
 
   /** Marks entries started and cancels them with their signals. */
   #adopt(entries: readonly ChunkEntry[]): void {
+    let last: AbortSignal | undefined;
     for (const e of entries) {
       if (!e.started) {
         e.started = true;
         e.onStart?.();
       }
       const signal = e.signal;
-      if (!signal || this.#listeners.has(signal)) continue;
+      if (!signal || signal === last) continue;
+      last = signal;
+      if (this.#listeners.has(signal)) continue;
       const onAbort = () => this.#cancel(signal);
       this.#listeners.set(signal, onAbort);
       signal.addEventListener('abort', onAbort, { once: true });
