@@ -19,6 +19,8 @@ export interface ChunkHost {
   readonly running: Set<{ abort(reason?: unknown): void }>;
   /** Counts a worker terminated by a timeout or a cancel. */
   onTerminated(): void;
+  /** A worker is about to be terminated by a timeout or a cancel (before its task is aborted). */
+  onTerminating?(): void;
   /** A comlink endpoint for `ctx.progress` reports. */
   progressPort(onProgress: (index: number, value: unknown) => void): {
     remote: MessagePort;

@@ -186,6 +186,7 @@ export class ChunkRun {
     this.#halt = (why: Stop) => {
       if (this.#stop) return;
       this.#stop = why;
+      if (why.kind !== 'closed') host.onTerminating?.();
       controller.abort(why.kind === 'closed' ? why.error : new TaskAbortedError());
     };
     if (progress) transferList.push(progress.remote);

@@ -31,6 +31,7 @@ import type {
 } from './pool-types.js';
 import { progressPort } from './progress-port.js';
 import { SingleCall, type SingleHost } from './single-call.js';
+import { Spares } from './spares.js';
 import { shareWorkerDescriptors } from './worker-descriptors.js';
 
 export type { PoolOptions } from './pool-options.js';
@@ -57,6 +58,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   readonly #maxQueue: number;
   readonly #running = new Set<{ abort(reason?: unknown): void }>();
   readonly #chunker: Chunker;
+  readonly #spares: Spares;
   readonly #host: SingleHost;
   /** Learnt run times of single calls, by task: how many may travel together when they wait. */
   readonly #paces = new Map<string, AutoSize>();
@@ -106,6 +108,12 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       ...(options.env ? { env: options.env } : {}),
     });
     this.#piscina.on('error', () => {});
+    this.#spares = new Spares(
+      this.#piscina,
+      this.#threads,
+      options.minThreads ?? this.#threads,
+      spare,
+    );
     shareWorkerDescriptors(this.#piscina);
     this.#dispatcher = new Dispatcher({
       slots: this.#threads * perWorker,
@@ -147,6 +155,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       onTerminated: () => {
         this.#terminated++;
       },
+      onTerminating: () => this.#spares.terminating(),
       progressPort,
     });
   }
