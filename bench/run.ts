@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { alcallSuite } from './alcall.bench.js';
+import { bulkSuite } from './bulk.bench.js';
 import { speedupChart } from './lib/chart.js';
 import type { SuiteOptions, SuiteResult } from './lib/report.js';
 import { suiteMarkdown, targetsMarkdown } from './lib/report.js';
@@ -43,6 +44,7 @@ const SUITES: Record<string, (o: SuiteOptions) => Promise<SuiteResult>> = {
   peers: peersSuite,
   alcall: alcallSuite,
   tiny: tinySuite,
+  bulk: bulkSuite,
   timeout: timeoutSuite,
   load: loadSuite,
   memory: memorySuite,

@@ -5,8 +5,10 @@
  * while `/health` answers from the main thread at once.
  *
  * Run it: `node dist-bench/examples/server.js` (after `npm run bench` built it)
- * or `npx tsx examples/server.ts`; `PORT`, `THREADS`, `TIMEOUT_MS`, `MAX_QUEUE`
- * and `INLINE=1` (the same work on the main thread, for comparison) configure it.
+ * or `npx tsx examples/server.ts`. The environment configures it: `PORT`
+ * (default 3000; `startServer()` itself picks a free port unless given one),
+ * `THREADS` (2), `TIMEOUT_MS` (1000), `MAX_QUEUE` (32) and `INLINE=1` (the
+ * same work on the main thread, for comparison).
  */
 import { once } from 'node:events';
 import http from 'node:http';
@@ -95,7 +97,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (req.method !== 'GET') return send(res, 405, { error: 'method not allowed' });
     if (url.pathname === '/health') return send(res, 200, { ok: true });
     if (url.pathname !== '/fib') return send(res, 404, { error: 'not found' });
-    const n = Number(url.searchParams.get('n'));
+    // `n` must be given as digits: a missing or empty `n` is a 400, not fib(0).
+    const text = url.searchParams.get('n');
+    const n = text !== null && /^\d+$/.test(text) ? Number(text) : Number.NaN;
     if (!Number.isInteger(n) || n < 0 || n > maxN) {
       return send(res, 400, { error: `n must be an integer from 0 to ${maxN}` });
     }
@@ -121,11 +125,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 }
 
+/** The port the server listens on when run as a program and `PORT` is unset. */
+export const DEFAULT_PORT = 3000;
+
 const main = process.argv[1];
 if (main && pathToFileURL(main).href === import.meta.url) {
   const env = process.env;
   const server = await startServer({
-    port: Number(env.PORT ?? 3000),
+    port: Number(env.PORT ?? DEFAULT_PORT),
     inline: env.INLINE === '1',
     ...(env.THREADS ? { threads: Number(env.THREADS) } : {}),
     ...(env.TIMEOUT_MS ? { timeout: Number(env.TIMEOUT_MS) } : {}),

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The long reliability run behind `npm run soak`: a chaos run over many items
- * and many cancellation storms on one pool, printing figures. Exits 1 when any
+ * (throwing, exiting, spinning, out-of-memory and uncloneable ones) and many
+ * cancellation storms on one pool, printing figures. Exits 1 when any
  * item ended otherwise than planned or any storm call misbehaved or hung.
  *
  * SOAK_ITEMS (default 100000), SOAK_STORMS (1000), SOAK_CALLS per storm (20).
@@ -68,6 +69,8 @@ for (const [m, mode] of modes.entries()) {
     throw: Math.ceil(per / 100),
     exit: Math.ceil(per / 2500),
     spin: 2,
+    getter: Math.ceil(per / 5000),
+    proxy: Math.ceil(per / 5000),
     ...(m === 0 ? { oom: 2 } : {}),
   };
   const items = makeItems(per, mix, { seed: 100 + m, maxFaults: 3 });

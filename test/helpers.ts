@@ -1,5 +1,7 @@
 /** Shared test helpers: fixture locations, a started-handshake for worker tasks, child node runs. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { ItemCloneError, isPoolcallError } from 'poolcall';
+import { afterAll, afterEach, beforeAll, expect, onTestFinished } from 'vitest';
 import {
   currentRuntime,
   enforcesResourceLimits,
@@ -34,6 +36,34 @@ export function handshake() {
   };
 }
 
+/**
+ * Resolves once `condition()` holds, looking again every few milliseconds.
+ * It waits for a state (a worker terminated, a call queued), not for a time:
+ * only the test's own timeout bounds it, so a slow machine makes it wait
+ * longer instead of failing. Assert the state itself afterwards.
+ */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise<void>((resolve) => setTimeout(resolve, 5));
+}
+
+/** Resolves once `pool.stats()` shows nothing busy or queued (see {@link until}). */
+export function idle(pool: { stats(): { busy: number; queued: number } }): Promise<void> {
+  return until(() => {
+    const s = pool.stats();
+    return s.busy === 0 && s.queued === 0;
+  });
+}
+
+/**
+ * Kills `child` (SIGKILL) when the running test ends, passed or failed or
+ * timed out, unless it has ended by then: no child outlives its test.
+ */
+export function killAfterTest(child: ChildProcess): void {
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+}
+
 /** A promise with its settle functions exposed. */
 export function deferred<T = void>() {
   let resolve!: (value: T) => void;
@@ -58,6 +88,7 @@ export interface NodeRun {
 /** Runs `node ...args` to its end; with `hangMs`, kills it (SIGKILL) if still running by then. */
 export function runNode(args: readonly string[], hangMs?: number): Promise<NodeRun> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  killAfterTest(child);
   let stdout = '';
   let stderr = '';
   let hung = false;
@@ -80,4 +111,72 @@ export function runNode(args: readonly string[], hangMs?: number): Promise<NodeR
       resolve({ code, signal, stdout, stderr, hung });
     }),
   );
+}
+
+/** An item whose getter throws `error` when it is read, as structured clone does. */
+export function throwingGetter(error: Error): { readonly g: never } {
+  return {
+    get g(): never {
+      throw error;
+    },
+  };
+}
+
+/** A Proxy whose `ownKeys` trap throws `error` (when its keys are listed, as structured clone does). */
+export function throwingProxy(error: Error): object {
+  return new Proxy(
+    {},
+    {
+      ownKeys() {
+        throw error;
+      },
+    },
+  );
+}
+
+/**
+ * Records every `unhandledRejection` of this process while the suite runs
+ * (installed before its tests, removed after them); the returned list
+ * fills as they happen.
+ */
+export function recordUnhandledRejections(): unknown[] {
+  const seen: unknown[] = [];
+  const record = (reason: unknown) => {
+    seen.push(reason);
+  };
+  beforeAll(() => {
+    process.on('unhandledRejection', record);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', record);
+  });
+  return seen;
+}
+
+/**
+ * After each test of the suite: nothing in `unhandled`, the pool idle
+ * (a chunk's slot is given back once its last answer is in, just after its
+ * items settle) and still running `check`.
+ */
+export function expectHealthyAfterEach(
+  pool: { stats(): { busy: number; queued: number } },
+  unhandled: readonly unknown[],
+  check?: () => Promise<void>,
+): void {
+  afterEach(async () => {
+    expect(unhandled).toEqual([]);
+    await idle(pool);
+    expect(pool.stats()).toMatchObject({ busy: 0, queued: 0 });
+    await check?.();
+  });
+}
+
+/** Asserts that `error` is item `index`'s clone failure (ERR_DATA_CLONE naming it) and returns it. */
+export function expectCloneError(error: unknown, index: number): ItemCloneError {
+  expect(error, `item ${index}`).toBeInstanceOf(ItemCloneError);
+  expect(isPoolcallError(error, 'ERR_DATA_CLONE')).toBe(true);
+  const e = error as ItemCloneError;
+  expect(e.index).toBe(index);
+  expect(e.message).toContain(`item ${index}`);
+  return e;
 }

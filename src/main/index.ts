@@ -3,15 +3,18 @@
  * piscina worker-thread pool.
  */
 
+export { isStopRetrying, StopRetrying } from '../shared/failure.js';
 export { type Transferable, transfer } from '../shared/transfer.js';
-export { type Clock, ManualClock, realClock } from './common/clock.js';
+export { type Clock, ManualClock, realClock, type SleepOptions } from './common/clock.js';
 export {
+  ItemCloneError,
   isPoolcallError,
   PoolClosedError,
   PoolcallError,
   type PoolcallErrorCode,
   type PoolcallErrorOptions,
   QueueFullError,
+  RemoteJobLostError,
   TaskAbortedError,
   TaskTimeoutError,
   UnsupportedRuntimeError,
@@ -27,10 +30,11 @@ export {
   type WithTimeoutOptions,
   withTimeout,
 } from './concurrency/helpers.js';
-export { maxConcurrent, Semaphore } from './concurrency/limits.js';
+export { type LimitControl, type Limited, maxConcurrent, Semaphore } from './concurrency/limits.js';
 export { type RateLimitOptions, rateLimit, TokenBucket } from './concurrency/rate-limit.js';
 export {
   type BackoffPolicy,
+  type FailedAttempt,
   nextDelay,
   type RetryContext,
   type RetryOptions,
@@ -56,6 +60,7 @@ export {
   type RunOptions,
   type TaskHandle,
   type TaskItem,
+  type TaskKwargs,
   type TaskName,
   type TaskResult,
 } from './pool/pool.js';
@@ -72,6 +77,7 @@ export type {
   BCallOptions,
   Callable,
   CallContext,
+  ItemFailedAttempt,
   Progress,
 } from './scheduler/options.js';
 export { parallelMap } from './scheduler/parallel-map.js';
@@ -80,5 +86,15 @@ export {
   type ALCallParamsOptions,
   BCallParams,
   type BCallParamsOptions,
+  type StoredItem,
+  type StoredResult,
 } from './scheduler/params.js';
 export { createTransform, TaskTransform, type TransformOptions } from './scheduler/transform.js';
+export type {
+  FlatValue,
+  InputElement,
+  ItemOf,
+  Leaf,
+  OptionFlag,
+  ShapedValue,
+} from './scheduler/types.js';

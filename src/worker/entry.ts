@@ -5,14 +5,14 @@
  */
 import { syncBuiltinESMExports } from 'node:module';
 import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { collectTransfers } from '../shared/transfer.js';
+import { unknownTaskMessage } from '../shared/task-names.js';
+import { addTransfers, collectTransfers } from '../shared/transfer.js';
 import { BootField, ItemState, MODULE_ARG, STATES_OFFSET, TAKEN } from '../shared/wire.js';
 import { serializeError } from './errors.js';
 import { isDefinedTask, type TaskContext } from './index.js';
 import { loadModule } from './load.js';
 import type {
   BatchReport,
-  ItemOutcome,
   ItemReport,
   MoreItems,
   PoolWorkerData,
@@ -21,6 +21,9 @@ import type {
   TaskRequest,
   TaskResponse,
 } from './protocol.js';
+import { cloneFailure, everyFailed, guardReplies, salvage } from './reply.js';
+
+guardReplies();
 
 const data = workerData();
 
@@ -114,15 +117,13 @@ function ownFunction(exports: Record<string, unknown>, name: string): AnyTask | 
 }
 
 function singleValue(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) {
-    return typeof value === 'function' || typeof value === 'symbol'
-      ? singleFailure(cloneError(uncloneable(value)!))
-      : [value];
-  }
-  const problem = uncloneable(value);
-  if (problem) return singleFailure(cloneError(problem));
+  if (typeof value !== 'object' || value === null) return [value];
   const transfers: (ArrayBuffer | MessagePort)[] = [];
-  collectTransfers(value, transfers);
+  try {
+    collectTransfers(value, transfers);
+  } catch (error) {
+    return singleFailure(cloneFailure(error));
+  }
   const answer: SingleValue = [value];
   return transfers.length === 0 ? answer : moved(transfers, answer);
 }
@@ -150,7 +151,7 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     return failAll(request, {
       kind: 'unknown-task',
       name: 'PoolcallError',
-      message: `Unknown task "${request.name}": the module exports ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'no functions'}`,
+      message: unknownTaskMessage(request.name, names),
       code: 'ERR_UNKNOWN_TASK',
     });
   }
@@ -210,23 +211,20 @@ async function runAll(request: TaskRequest): Promise<unknown> {
           value = (fn as (item: unknown) => unknown)(items[i]);
         }
         if (isThenable(value)) value = await value;
-        const cloneProblem = uncloneable(value);
-        if (cloneProblem) failed = cloneError(cloneProblem);
       } catch (error) {
         failed = serializeError(error, 'task');
       }
       if (results) {
-        const outcome: ItemOutcome = failed ? { ok: false, error: failed } : { ok: true, value };
-        const oneTransfer: (ArrayBuffer | MessagePort)[] = [];
-        if (!failed) collectTransfers(value, oneTransfer);
-        const report: ItemReport = [position, outcome];
-        results.postMessage(report, oneTransfer);
-      } else if (failed) {
-        values.push(undefined);
-        failures.push([i, failed]);
+        postOutcome(results, position, failed, value);
       } else {
-        if (typeof value === 'object' && value !== null) collectTransfers(value, transfers);
-        values.push(value);
+        const problem = failed ? undefined : addTransfers(value, transfers);
+        if (problem) failed = cloneFailure(problem.error);
+        if (failed) {
+          values.push(undefined);
+          failures.push([i, failed]);
+        } else {
+          values.push(value);
+        }
       }
       if (states) Atomics.store(states, position, ItemState.finished);
     }
@@ -269,8 +267,31 @@ async function runAll(request: TaskRequest): Promise<unknown> {
 }
 
 /**
- * Posts a finished batch. Values the worker could not tell apart from
- * cloneable ones fail alone when the whole report cannot be cloned.
+ * Posts one item's outcome on a chunk's `results` port. A value that cannot
+ * be cloned (or whose transfers cannot go) fails its item instead.
+ */
+function postOutcome(
+  port: MessagePort,
+  position: number,
+  failed: SerializedError | undefined,
+  value: unknown,
+): void {
+  if (failed) {
+    port.postMessage([position, { ok: false, error: failed }] satisfies ItemReport);
+    return;
+  }
+  try {
+    const transfers: (ArrayBuffer | MessagePort)[] = [];
+    collectTransfers(value, transfers);
+    port.postMessage([position, { ok: true, value }] satisfies ItemReport, transfers);
+  } catch (error) {
+    port.postMessage([position, { ok: false, error: cloneFailure(error) }] satisfies ItemReport);
+  }
+}
+
+/**
+ * Posts a finished batch. Values that cannot be cloned fail alone when the
+ * whole report cannot be cloned.
  */
 function postReport(
   port: MessagePort,
@@ -279,38 +300,14 @@ function postReport(
 ): void {
   try {
     port.postMessage(report, transfers);
-    return;
   } catch (error) {
-    const values = report.values.slice();
-    const failures = report.failures.slice();
-    values.forEach((value, i) => {
-      try {
-        structuredClone(value);
-      } catch (cloneFailure) {
-        values[i] = undefined;
-        failures.push([
-          i,
-          {
-            ...cloneError('a value that cannot be cloned'),
-            cause: serializeError(cloneFailure, 'clone'),
-          },
-        ]);
-      }
-    });
-    if (failures.length === report.failures.length) {
-      // No single value is to blame: the batch fails as a whole.
-      const all = serializeError(error, 'clone');
-      const every = report.values.map(
-        (_, i) =>
-          [i, { ...cloneError('a value that cannot be cloned'), cause: all }] as [
-            number,
-            SerializedError,
-          ],
-      );
-      port.postMessage({ ...report, values: report.values.map(() => undefined), failures: every });
-      return;
+    const salvaged = salvage(report, error);
+    try {
+      port.postMessage(salvaged, transfers);
+    } catch (again) {
+      // The transfer list itself failed: every value fails, nothing moves.
+      port.postMessage(everyFailed(report, again));
     }
-    port.postMessage({ ...report, values, failures }, transfers);
   }
 }
 
@@ -331,58 +328,4 @@ function failAll(request: TaskRequest, error: SerializedError): TaskResponse {
     failures: request.items.map((_, i) => [i, error] as const),
     ms: 0,
   };
-}
-
-function cloneError(what: string) {
-  return {
-    kind: 'clone' as const,
-    name: 'DataCloneError',
-    message: `The task's result could not be cloned to the main thread: it contains ${what}`,
-  };
-}
-
-/** Built-in objects structured clone refuses, by their `Symbol.toStringTag`. */
-const UNCLONEABLE_TAGS = new Set([
-  'WeakMap',
-  'WeakSet',
-  'WeakRef',
-  'FinalizationRegistry',
-  'Promise',
-  'Generator',
-  'AsyncGenerator',
-  'Symbol',
-  'Map Iterator',
-  'Set Iterator',
-  'Array Iterator',
-  'String Iterator',
-  'RegExp String Iterator',
-]);
-
-/** Finds a function, symbol or built-in that would make the value fail structured clone. */
-function uncloneable(value: unknown, depth = 0, seen?: Set<object>): string | undefined {
-  const type = typeof value;
-  if (type === 'function') return 'a function';
-  if (type === 'symbol') return 'a symbol';
-  if (type !== 'object' || value === null || depth > 3) return undefined;
-  const obj = value as object;
-  if (seen?.has(obj) || ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) return undefined;
-  const tag = (obj as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
-  if (typeof tag === 'string' && UNCLONEABLE_TAGS.has(tag)) return `a ${tag}`;
-  seen ??= new Set();
-  seen.add(obj);
-  const children =
-    obj instanceof Map
-      ? [...obj.keys(), ...obj.values()]
-      : obj instanceof Set
-        ? [...obj]
-        : Array.isArray(obj)
-          ? obj.length > 64
-            ? obj.slice(0, 64)
-            : obj
-          : Object.values(obj);
-  for (const child of children) {
-    const found = uncloneable(child, depth + 1, seen);
-    if (found) return found;
-  }
-  return undefined;
 }

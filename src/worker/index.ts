@@ -51,6 +51,11 @@ export function isDefinedTask(fn: unknown): boolean {
 }
 
 /**
+ * Thrown by a task to end its item's retries at once (see the main-thread
+ * `StopRetrying`): the mark survives the trip to the main thread and BullMQ.
+ */
+export { isStopRetrying, StopRetrying } from '../shared/failure.js';
+/**
  * Marks an ArrayBuffer or typed array returned by a task to be moved to the
  * main thread instead of copied (a top-level result, or a direct element or
  * property of one).

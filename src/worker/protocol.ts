@@ -86,6 +86,8 @@ export interface SerializedError {
   readonly stack?: string;
   readonly code?: string | number;
   readonly cause?: SerializedError;
+  /** The error was a `StopRetrying`: the item's retries end with it. */
+  readonly final?: true;
 }
 
 /** One item's outcome. */

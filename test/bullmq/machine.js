@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * A machine for the BullMQ tests: a child process serving a pool of
- * ./tasks.js on one queue. It reports its worker's events and its pool's
- * statistics over IPC; on { type: 'close' } it closes the server and the
+ * ./tasks.js on one queue. It reports its worker's events, its server's
+ * errors and its pool's statistics over IPC; on { type: 'close' } it closes the server and the
  * pool and lets the process end by itself.
  *
  * argv[2]: JSON { port, queue, threads?, lockDuration?, stalledInterval? }
@@ -15,22 +15,24 @@ const pool = createPool(new URL('./tasks.js', import.meta.url), {
   maxThreads: config.threads ?? 2,
   spareThreads: 0,
 });
-const server = await serve(pool, {
-  queue: config.queue,
-  connection: { host: '127.0.0.1', port: config.port },
-  ...(config.lockDuration ? { lockDuration: config.lockDuration } : {}),
-  ...(config.stalledInterval ? { stalledInterval: config.stalledInterval } : {}),
-});
-
 /** @param {Record<string, unknown>} message */
 const send = (message) => {
   if (process.connected) process.send?.({ ...message, pid: process.pid, at: Date.now() });
 };
 
+const server = await serve(pool, {
+  queue: config.queue,
+  connection: { host: '127.0.0.1', port: config.port },
+  ...(config.lockDuration ? { lockDuration: config.lockDuration } : {}),
+  ...(config.stalledInterval ? { stalledInterval: config.stalledInterval } : {}),
+  onError: (error) => send({ type: 'error', message: error.message }),
+});
+
 server.worker.on('active', (job) =>
   send({ type: 'active', jobId: job.id, name: job.name, attempt: job.attemptsMade + 1 }),
 );
 server.worker.on('completed', (job) => send({ type: 'completed', jobId: job.id }));
+server.worker.on('lockRenewalFailed', (jobIds) => send({ type: 'lockRenewalFailed', jobIds }));
 server.worker.on('failed', (job, error) =>
   send({
     type: 'failed',

@@ -13,7 +13,13 @@ export interface MachineMessage {
   readonly attemptsMade?: number;
   readonly message?: string;
   readonly terminated?: number;
-  readonly stats?: { readonly terminated: number; readonly completed: number };
+  readonly jobIds?: readonly string[];
+  readonly stats?: {
+    readonly terminated: number;
+    readonly completed: number;
+    readonly threads: number;
+    readonly busy: number;
+  };
 }
 
 /** Options of a machine. */
@@ -102,4 +108,47 @@ export class Machine {
     this.child.kill('SIGKILL');
     await exited;
   }
+}
+
+/** The messages of `machines` that match, in the order they were sent. */
+export function messagesOf(
+  machines: readonly Machine[],
+  match: (m: MachineMessage) => boolean,
+): MachineMessage[] {
+  return machines.flatMap((m) => m.all(match)).sort((a, b) => a.at - b.at);
+}
+
+/** Resolves once `count` messages across `machines` match. */
+export async function untilMessages(
+  machines: readonly Machine[],
+  count: number,
+  match: (m: MachineMessage) => boolean,
+): Promise<void> {
+  while (messagesOf(machines, match).length < count) {
+    await Promise.race(machines.map((m) => once(m.child, 'message')));
+  }
+}
+
+/** How many threads the machines' pools terminated so far. */
+export async function terminatedOf(machines: readonly Machine[]): Promise<number> {
+  const stats = await Promise.all(machines.map((m) => m.stats()));
+  return stats.reduce((n, s) => n + s.terminated, 0);
+}
+
+/** Starts `count` machines of 2 threads on `queue`, with quick stalled-job recovery (2 s locks, checked every 500 ms). */
+export async function startMachines(
+  port: number,
+  queue: string,
+  count = 2,
+  into: Machine[] = [],
+): Promise<Machine[]> {
+  const config = { port, queue, threads: 2, lockDuration: 2000, stalledInterval: 500 };
+  // Each machine joins `into` as soon as it is up, so a caller's cleanup stops
+  // it even if another one fails to start.
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      into.push(await Machine.start(config));
+    }),
+  );
+  return into;
 }

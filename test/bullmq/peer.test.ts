@@ -71,5 +71,16 @@ describe('poolcall/bullmq peers', () => {
     expect(() => connectQueue({ queue: 'q', connection: {}, maxInFlight: 0 })).toThrow(
       /maxInFlight.*0/,
     );
+    expect(() => connectQueue({ queue: 'q', connection: {}, lostJobRetries: 1.5 })).toThrow(
+      new RangeError(
+        'connectQueue: option "lostJobRetries" must be an integer >= 0 or Infinity, received 1.5',
+      ),
+    );
+    const interval = (value: unknown) => () =>
+      connectQueue({ queue: 'q', connection: {}, lostJobCheckInterval: value as number });
+    expect(interval('1s')).toThrow(TypeError);
+    expect(interval(0)).toThrow(/lostJobCheckInterval.*received 0/);
+    expect(interval(Number.NaN)).toThrow(RangeError);
+    expect(interval(Number.POSITIVE_INFINITY)).not.toThrow();
   });
 });

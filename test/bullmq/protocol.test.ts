@@ -5,9 +5,11 @@ import {
   cancelTopic,
   fromRemoteError,
   jobRetryOptions,
+  jsonProblem,
   toRemoteError,
 } from '../../src/main/bullmq/protocol.js';
 import {
+  ItemCloneError,
   isPoolcallError,
   PoolcallError,
   TaskTimeoutError,
@@ -76,5 +78,34 @@ describe('cancellation topic', () => {
   it('percent-encodes characters a Relay topic segment cannot hold', () => {
     expect(cancelTopic('bull', 'jobs')).toBe('poolcall.bull.jobs.cancel');
     expect(cancelTopic('my.app', 'a b/é')).toBe('poolcall.my%2Eapp.a%20b%2F%C3%A9.cancel');
+  });
+});
+
+describe('items as JSON', () => {
+  it('says what JSON.stringify throws for an item, or nothing when it can be written', () => {
+    expect(jsonProblem({ a: [1, 'x', null] })).toBeUndefined();
+    const boom = new Error('getter');
+    const hostile = {
+      get g() {
+        throw boom;
+      },
+    };
+    expect(jsonProblem(hostile)).toEqual({ error: boom });
+    expect(jsonProblem(1n)?.error).toBeInstanceOf(TypeError);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(jsonProblem(cycle)?.error).toBeInstanceOf(TypeError);
+  });
+
+  it('brings an ItemCloneError back with its class, index and cause', () => {
+    const sent = new ItemCloneError('Task "t": item 4 could not be cloned', 4, {
+      cause: new TypeError('BigInt'),
+    });
+    const back = fromRemoteError(JSON.parse(JSON.stringify(toRemoteError(sent))));
+    expect(back).toBeInstanceOf(ItemCloneError);
+    expect(isPoolcallError(back, 'ERR_DATA_CLONE')).toBe(true);
+    expect((back as ItemCloneError).index).toBe(4);
+    expect(back.message).toBe(sent.message);
+    expect((back.cause as Error).message).toBe('BigInt');
   });
 });

@@ -78,12 +78,29 @@ describe('chunkSize at the pool level', () => {
   });
 
   it('gives each item its own timeout, counted from when the worker starts it', async () => {
-    const out = await Promise.all(
-      [30, 30, 30, 30].map((ms, i) =>
-        pool.attempt('busy', { item: ms, index: i, attempt: 1, chunkSize: 4, timeout: 100 }),
-      ),
+    // The first item holds the chunk (handshake) for longer than its mates'
+    // timeout; they still succeed, as their clocks start when each one does.
+    const h = handshake();
+    const terminated = pool.stats().terminated;
+    const leases = pool.dispatcher.leases;
+    const first = pool.attempt('gate', {
+      item: { flag: h.flag },
+      index: 0,
+      attempt: 1,
+      chunkSize: 4,
+      timeout: 60_000,
+    });
+    const mates = ['b', 'c', 'd'].map((item, i) =>
+      pool.attempt('gate', { item, index: i + 1, attempt: 1, chunkSize: 4, timeout: 100 }),
     );
-    expect(out).toHaveLength(4);
+    await h.started();
+    // At least the mates' timeout passes while they wait behind the first item.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    h.release();
+    expect(await first).toBe('released');
+    expect(await Promise.all(mates)).toEqual(['b', 'c', 'd']);
+    expect(pool.dispatcher.leases - leases).toBe(1);
+    expect(pool.stats().terminated).toBe(terminated);
   });
 
   it('drops a cancelled attempt that has not started, without terminating', async () => {

@@ -1,6 +1,7 @@
 /** Runs the built `poolcall` executable as a child process. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { killAfterTest } from '../helpers.js';
 
 /** The built executable. */
 export const bin = fileURLToPath(new URL('../../dist/main/cli/bin.js', import.meta.url));
@@ -18,6 +19,7 @@ export interface Ran {
 export function poolcall(args: readonly string[], stdin = ''): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { stdio: 'pipe' });
+    killAfterTest(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -4,7 +4,7 @@ import { bar, renderReport } from '../../dist/main/cli/chart.js';
 import { lines, write } from '../../dist/main/cli/io.js';
 import { recommend } from '../../dist/main/cli/measure.js';
 import { type LineOutcome, OrderedWriter } from '../../dist/main/cli/ordered.js';
-import { ProgressBar } from '../../dist/main/cli/progress.js';
+import { doneShare, ProgressBar } from '../../dist/main/cli/progress.js';
 import { describe as describeError } from '../../dist/main/cli/run.js';
 import { defaultSizes } from '../../dist/main/cli/size.js';
 import { renderSvg, ticks } from '../../dist/main/cli/svg.js';
@@ -12,9 +12,33 @@ import { renderSvg, ticks } from '../../dist/main/cli/svg.js';
 const report = {
   task: 'fib',
   sizes: [
-    { threads: 1, opsPerSec: 100, speedup: 1, p50Ms: 10, p99Ms: 12, utilization: 0.99 },
-    { threads: 2, opsPerSec: 196, speedup: 1.96, p50Ms: 10.2, p99Ms: 13, utilization: 0.97 },
-    { threads: 4, opsPerSec: 200, speedup: 2, p50Ms: 20, p99Ms: 40, utilization: 0.5 },
+    {
+      threads: 1,
+      itemsPerSec: 100,
+      opsPerSec: 100,
+      speedup: 1,
+      p50Ms: 10,
+      p99Ms: 12,
+      utilization: 0.99,
+    },
+    {
+      threads: 2,
+      itemsPerSec: 196,
+      opsPerSec: 196,
+      speedup: 1.96,
+      p50Ms: 10.2,
+      p99Ms: 13,
+      utilization: 0.97,
+    },
+    {
+      threads: 4,
+      itemsPerSec: 200,
+      opsPerSec: 200,
+      speedup: 2,
+      p50Ms: 20,
+      p99Ms: 40,
+      utilization: 0.5,
+    },
   ],
   recommended: 2,
 };
@@ -24,14 +48,14 @@ describe('size figures', () => {
     expect(recommend(report.sizes)).toBe(2);
     expect(
       recommend([
-        { threads: 1, opsPerSec: 50 },
-        { threads: 2, opsPerSec: 100 },
+        { threads: 1, itemsPerSec: 50 },
+        { threads: 2, itemsPerSec: 100 },
       ]),
     ).toBe(2);
     expect(
       recommend([
-        { threads: 1, opsPerSec: 96 },
-        { threads: 8, opsPerSec: 100 },
+        { threads: 1, itemsPerSec: 96 },
+        { threads: 8, itemsPerSec: 100 },
       ]),
     ).toBe(1);
   });
@@ -115,16 +139,28 @@ describe('run parts', () => {
     });
   });
 
-  it('draws a progress bar from the share of the input read', () => {
+  it('draws the share of lines done, not of bytes read ahead', () => {
     const out = new PassThrough();
+    // A 1,000-byte file of 100 lines, all read, 64 done: 64%, not 100%.
     const progress = new ProgressBar(out, 1000);
-    Object.assign(progress.state, { done: 20, failed: 2, bytes: 500 });
-    expect(progress.render()).toMatch(/^█+░+ {2}50% 20 lines, 2 failed/);
+    Object.assign(progress.state, { done: 64, failed: 2, read: 100, bytes: 1000 });
+    expect(progress.render()).toMatch(/ {2}64% 64 lines done \(100 read\), 2 failed/);
+    // Half the file read (50 lines), 20 done: 20 of an estimated 100 lines.
+    Object.assign(progress.state, { done: 20, failed: 2, read: 50, bytes: 500 });
+    expect(progress.render()).toMatch(/^[█▏▎▍▌▋▊▉]+░+ {2}20% 20 lines done \(50 read\), 2 failed/);
+    expect(doneShare({ done: 0, failed: 0, read: 0, bytes: 0, totalBytes: 10 })).toBe(0);
+    expect(doneShare({ done: 3, failed: 0, read: 3, bytes: 9, totalBytes: undefined })).toBe(
+      undefined,
+    );
+    const piped = new ProgressBar(new PassThrough(), undefined);
+    Object.assign(piped.state, { done: 5, read: 9, bytes: 90 });
+    expect(piped.render()).toMatch(/^poolcall run: 5 lines done, /);
+    piped.stop();
     progress.stop();
     // Node 26's read() hands back one written chunk at a time.
     let drawn = '';
     for (let chunk = out.read(); chunk !== null; chunk = out.read()) drawn += String(chunk);
     expect(drawn.startsWith('\r\u001b[K')).toBe(true);
-    expect(drawn).toMatch(/50%.*\n$/);
+    expect(drawn).toMatch(/20%.*\n$/);
   });
 });

@@ -89,13 +89,17 @@ describe('poolcall run', () => {
     expect(nothing.stdout).toBe('null\nnull\n');
   });
 
-  it('fails every line of a task the module does not export with ERR_UNKNOWN_TASK', async () => {
-    const r = await poolcall(['run', tasks, 'nope'], '1\n2\n');
-    expect(r.code).toBe(1);
-    expect(failures(r.stderr).map((f) => [f.line, f.error.code])).toEqual([
-      [1, 'ERR_UNKNOWN_TASK'],
-      [2, 'ERR_UNKNOWN_TASK'],
-    ]);
+  it('exits 2 with one message, before any line, for a task the module does not export', async () => {
+    const input = `${Array.from({ length: 10_000 }, (_, i) => i).join('\n')}\n`;
+    const r = await poolcall(['run', tasks, 'nope'], input);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(failures(r.stderr)).toEqual([]);
+    const lines = linesOf(r.stderr);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('poolcall run: the module does not export a task named "nope"');
+    expect(lines[0]).toContain('(its functions: "big", "double", "fib", "nothing")');
+    expect(lines[1]).toBe('See "poolcall run --help".');
   });
 
   it('exits 1 once, naming the cause, when the task module fails to load', async () => {

@@ -9,7 +9,7 @@ import {
   taskGroup,
 } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { handshake, tasksUrl } from '../helpers.js';
+import { handshake, tasksUrl, until } from '../helpers.js';
 
 type Tasks = typeof import('../fixtures/tasks.js');
 
@@ -26,7 +26,8 @@ describe('scopes over a real pool', () => {
     expect(pool.stats().busy).toBe(1);
     await clock.advance(1000);
     expect(await done).toBeUndefined();
-    await expect.poll(() => pool.stats().terminated).toBe(before + 1);
+    await until(() => pool.stats().terminated >= before + 1);
+    expect(pool.stats().terminated).toBe(before + 1);
     expect(await pool.run('inc', 1)).toBe(2);
     expect(pool.stats().busy).toBe(0);
   });
@@ -40,7 +41,8 @@ describe('scopes over a real pool', () => {
     await h.started();
     await clock.advance(500);
     expect(await caught).toBeInstanceOf(TaskTimeoutError);
-    await expect.poll(() => pool.stats().terminated).toBe(before + 1);
+    await until(() => pool.stats().terminated >= before + 1);
+    expect(pool.stats().terminated).toBe(before + 1);
     expect(await pool.run('fib', 10)).toBe(55);
   });
 
@@ -60,7 +62,8 @@ describe('scopes over a real pool', () => {
     expect(await done).toBeUndefined();
     expect(scope.cancelledCaught).toBe(true);
     expect(await queued).toMatchObject({ code: 'ERR_TASK_ABORTED' });
-    await expect.poll(() => pool.stats().terminated).toBe(before + 1);
+    await until(() => pool.stats().terminated >= before + 1);
+    expect(pool.stats().terminated).toBe(before + 1);
     expect(pool.stats().queued).toBe(0);
     expect(await pool.run('inc', 2)).toBe(3);
   });
@@ -73,7 +76,8 @@ describe('scopes over a real pool', () => {
     await h.started();
     scope.cancel();
     expect(await done).toBeUndefined();
-    await expect.poll(() => pool.stats().terminated).toBe(before + 1);
+    await until(() => pool.stats().terminated >= before + 1);
+    expect(pool.stats().terminated).toBe(before + 1);
     expect(await pool.run('inc', 5)).toBe(6);
   });
 

@@ -6,6 +6,9 @@
  * (per-attempt worker deadlines, idleTimeout, terminateTimeout) neither fire
  * early nor warn.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SHARE_ENV } from 'node:worker_threads';
 import { alcall, bcall, createPool, imap, rateLimit } from 'poolcall';
@@ -33,7 +36,13 @@ describe('thread counts above the cap', () => {
         } catch (e) {
           console.log(JSON.stringify({ name: e.constructor.name, message: e.message }));
         }`;
-      const run = await runNode(['--input-type=module', '-e', script], 20_000);
+      // A script file rather than `-e`: every runtime the suite runs on takes a file.
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'poolcall-cap-'));
+      const file = path.join(dir, 'cap.mjs');
+      await writeFile(file, script);
+      const run = await runNode([file], 20_000).finally(() =>
+        rm(dir, { recursive: true, force: true }),
+      );
       expect(run.hung).toBe(false);
       expect(run.code).toBe(0);
       const reported = JSON.parse(run.stdout.trim()) as { name: string; message: string };

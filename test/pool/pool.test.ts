@@ -10,7 +10,16 @@ import {
   WorkerCrashedError,
 } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixtures, handshake, heapLimits, runtimeName, stripsTypes, tasksUrl } from '../helpers.js';
+import {
+  deferred,
+  fixtures,
+  handshake,
+  heapLimits,
+  runtimeName,
+  stripsTypes,
+  tasksUrl,
+  until,
+} from '../helpers.js';
 
 type Tasks = typeof import('../fixtures/tasks.js');
 
@@ -35,12 +44,18 @@ describe('createPool', () => {
 
   it('passes ctx and progress to defineTask tasks', async () => {
     const reports: unknown[] = [];
+    const reported = deferred();
     const out = await pool.run('withCtx', 5, {
       kwargs: { add: 1 },
-      onProgress: (v) => reports.push(v),
+      onProgress: (v) => {
+        reports.push(v);
+        reported.resolve();
+      },
     });
     expect(out).toEqual({ x: 6, index: 0, attempt: 1 });
-    await expect.poll(() => reports).toEqual([5]);
+    // The report travels on its own port: it may land after the result.
+    await reported.promise;
+    expect(reports).toEqual([5]);
   });
 
   it("restores the user's workerData inside the worker", async () => {
@@ -176,7 +191,8 @@ describe('pool faults and lifecycle', () => {
     h.release();
     expect(await first).toBe('released');
     expect(await second).toBe(2);
-    await expect.poll(() => pool.stats()).toMatchObject({ busy: 0, queued: 0 });
+    await until(() => pool.stats().busy === 0 && pool.stats().queued === 0);
+    expect(pool.stats()).toMatchObject({ busy: 0, queued: 0 });
     await pool.close();
   });
 

@@ -1,7 +1,9 @@
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../../examples/server.js';
+import { DEFAULT_PORT, type RunningServer, startServer } from '../../examples/server.js';
+import { until } from '../helpers.js';
 
 interface Reply {
   status: number;
@@ -19,6 +21,12 @@ async function get(url: string): Promise<Reply> {
 }
 
 describe('examples/server', () => {
+  it('documents the port default the code uses', async () => {
+    const source = await readFile(new URL('../../examples/server.ts', import.meta.url), 'utf8');
+    const header = source.slice(0, source.indexOf('*/'));
+    expect(header.replace(/\n \* /g, ' ')).toContain(`\`PORT\` (default ${DEFAULT_PORT};`);
+  });
+
   let server: RunningServer | undefined;
   afterEach(async () => {
     await server?.close();
@@ -35,6 +43,11 @@ describe('examples/server', () => {
     });
     expect(server.pool?.stats().completed).toBe(1);
     expect((await get(`${server.url}/fib?n=abc`)).status).toBe(400);
+    // A missing or empty n is a 400 too, not fib(0).
+    expect((await get(`${server.url}/fib`)).status).toBe(400);
+    expect((await get(`${server.url}/fib?n=`)).status).toBe(400);
+    expect((await get(`${server.url}/fib?n=1.5`)).status).toBe(400);
+    expect(await get(`${server.url}/fib?n=0`)).toMatchObject({ status: 200, body: { value: 0 } });
     expect((await get(`${server.url}/nope`)).status).toBe(404);
   });
 
@@ -57,9 +70,9 @@ describe('examples/server', () => {
     server = await startServer({ port: 0, threads: 1, maxQueue: 1, timeout: 10_000 });
     const pool = server.pool!;
     const running = get(`${server.url}/fib?n=50`);
-    await expect.poll(() => pool.stats().busy).toBe(1);
+    await until(() => pool.stats().busy === 1);
     const waiting = get(`${server.url}/fib?n=50`);
-    await expect.poll(() => pool.stats().queued).toBe(1);
+    await until(() => pool.stats().queued === 1);
     const rejected = await get(`${server.url}/fib?n=5`);
     expect(rejected.status).toBe(503);
     expect(rejected.headers['retry-after']).toBe('1');

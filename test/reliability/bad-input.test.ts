@@ -50,8 +50,12 @@ const alcallBad: Bad[] = [
   ['numRetries', -1, RangeError],
   ['numRetries', 1.5, RangeError],
   ['numRetries', Number.NaN, RangeError],
-  ['numRetries', Number.POSITIVE_INFINITY, RangeError],
+  ['numRetries', Number.NEGATIVE_INFINITY, RangeError],
   ['numRetries', '2', TypeError],
+  ['maxRetryTime', -1, RangeError],
+  ['maxRetryTime', Number.NaN, RangeError],
+  ['maxRetryTime', '5', TypeError],
+  ['onFailedAttempt', 'log', TypeError],
   ['maxConcurrent', 0, RangeError],
   ['maxConcurrent', -3, RangeError],
   ['maxConcurrent', 2.5, RangeError],
@@ -136,6 +140,8 @@ function expectNamed(error: unknown, [name, value, Err]: Bad, known: readonly st
 }
 
 const alcallKnown = [...booleans, ...durations, 'numRetries', 'maxConcurrent', 'chunkSize'].concat([
+  'maxRetryTime',
+  'onFailedAttempt',
   'signal',
   'kwargs',
   'onProgress',

@@ -1,7 +1,8 @@
 /**
  * Chaos: thousands of cheap items with a few dozen that throw, exit their
- * worker, spin forever or run out of memory, through alcall, imap and bcall,
- * with and without chunkSize. Each item's outcome is computed in advance from
+ * worker, spin forever or run out of memory, and a few that cannot be cloned
+ * to a worker at all (a getter or Proxy trap that throws), through alcall,
+ * imap and bcall, with and without chunkSize. Each item's outcome is computed in advance from
  * the item and the policy, and each must end exactly so; afterwards the pool
  * is idle and still runs tasks. Durations past what one Node timer holds
  * (2^31 - 1 ms) are among the policies: nothing times out or starts early.
@@ -15,7 +16,7 @@ import {
   UnsupportedRuntimeError,
 } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deferred, fixtures, heapLimits } from '../helpers.js';
+import { deferred, fixtures, heapLimits, idle, recordUnhandledRejections } from '../helpers.js';
 import {
   type ChaosItem,
   expectedOf,
@@ -25,11 +26,11 @@ import {
   mismatches,
   type Policy,
 } from './plan.js';
-import { idle } from './settle.js';
 
 type Tasks = typeof import('../fixtures/chaos-tasks.js');
 
 const N = 2000;
+const unhandled = recordUnhandledRejections();
 const TIMEOUT = 1000;
 
 describe('chaos: every item ends exactly as planned', () => {
@@ -46,6 +47,7 @@ describe('chaos: every item ends exactly as planned', () => {
   async function expectHealthy(): Promise<void> {
     // A call that rejected early may still be terminating its workers.
     await idle(pool);
+    expect(unhandled).toEqual([]);
     const s = pool.stats();
     expect({ busy: s.busy, queued: s.queued }).toEqual({ busy: 0, queued: 0 });
     expect(await pool.run('double', 21)).toBe(42);
@@ -55,13 +57,13 @@ describe('chaos: every item ends exactly as planned', () => {
     return { ...policy, ...extra };
   }
 
-  it(`alcall, one item per message: throws, exits and ${heapLimits ? 'out-of-memory' : 'resourceLimits refused'} with retryDefault`, async () => {
+  it(`alcall, one item per message: throws, exits, ${heapLimits ? 'out-of-memory' : 'resourceLimits refused'} and uncloneable items with retryDefault`, async () => {
     if (!heapLimits) {
       expect(() =>
         createPool<Tasks>(new URL('chaos-tasks.js', fixtures), { resourceLimits }),
       ).toThrow(UnsupportedRuntimeError);
     }
-    const mix = { throw: 24, exit: 4, ...(heapLimits ? { oom: 2 } : {}) };
+    const mix = { throw: 24, exit: 4, getter: 3, proxy: 3, ...(heapLimits ? { oom: 2 } : {}) };
     const items = makeItems(N, mix, { seed: 1, maxFaults: 3 });
     const policy: Policy = { numRetries: 1, retryDefault: 'D' };
     const out = await alcall(items, chaos, options(policy, { maxConcurrent: 8 }));
@@ -70,8 +72,12 @@ describe('chaos: every item ends exactly as planned', () => {
     await expectHealthy();
   });
 
-  it('alcall with chunkSize 16: spins, exits and throws with retryTimeout and returnExceptions', async () => {
-    const items = makeItems(N, { throw: 24, exit: 4, spin: 2 }, { seed: 2, maxFaults: 2 });
+  it('alcall with chunkSize 16: spins, exits, throws and uncloneable items with retryTimeout and returnExceptions', async () => {
+    const items = makeItems(
+      N,
+      { throw: 24, exit: 4, spin: 2, getter: 3, proxy: 3 },
+      { seed: 2, maxFaults: 2 },
+    );
     const policy: Policy = { numRetries: 1, returnExceptions: true };
     const before = pool.stats().terminated;
     const out = await alcall(
@@ -93,7 +99,11 @@ describe('chaos: every item ends exactly as planned', () => {
   });
 
   it("imap with chunkSize 'auto' yields every item as planned, in order", async () => {
-    const items = makeItems(N, { throw: 24, exit: 4, spin: 1 }, { seed: 4, maxFaults: 2 });
+    const items = makeItems(
+      N,
+      { throw: 24, exit: 4, spin: 1, getter: 3, proxy: 3 },
+      { seed: 4, maxFaults: 2 },
+    );
     const policy: Policy = { numRetries: 1, returnExceptions: true };
     const out: unknown[] = [];
     for await (const v of imap(
@@ -108,7 +118,11 @@ describe('chaos: every item ends exactly as planned', () => {
   });
 
   it('bcall over an async source, chunkSize 8, retryDefault null', async () => {
-    const items = makeItems(N, { throw: 24, exit: 4, spin: 1 }, { seed: 5, maxFaults: 2 });
+    const items = makeItems(
+      N,
+      { throw: 24, exit: 4, spin: 1, getter: 2, proxy: 2 },
+      { seed: 5, maxFaults: 2 },
+    );
     const policy: Policy = { numRetries: 0, retryDefault: null };
     async function* source(): AsyncGenerator<ChaosItem> {
       yield* items;
@@ -129,7 +143,11 @@ describe('chaos: every item ends exactly as planned', () => {
   });
 
   it('without a default, the first item that fails for good rejects the call with its error, and the pool recovers', async () => {
-    const items = makeItems(N, { throw: 10, exit: 2 }, { seed: 6, maxFaults: 3 });
+    const items = makeItems(
+      N,
+      { throw: 10, exit: 2, getter: 1, proxy: 1 },
+      { seed: 6, maxFaults: 3 },
+    );
     const policy: Policy = { numRetries: 1 };
     const doomed = items.filter((item) => expectedOf(item, policy).kind === 'error');
     expect(doomed.length).toBeGreaterThan(0);

@@ -4,7 +4,14 @@
  * the call's policy, and the check that every item ended exactly so.
  */
 
-/** @typedef {'throw' | 'exit' | 'spin' | 'oom' | 'slow'} Fault */
+/** @typedef {'throw' | 'exit' | 'spin' | 'oom' | 'slow'} TaskFault what the task does on an attempt */
+/**
+ * An item that cannot be cloned to a worker, so every attempt fails before
+ * the task runs: `'getter'` has a getter that throws, `'proxy'` is a Proxy
+ * whose `ownKeys` trap throws.
+ * @typedef {'getter' | 'proxy'} ItemFault
+ */
+/** @typedef {TaskFault | ItemFault} Fault */
 /** @typedef {{ id: number, faults: Fault[] }} FaultyItem */
 /** @typedef {number | FaultyItem} ChaosItem */
 
@@ -33,7 +40,8 @@ export function rng(seed) {
 /**
  * `n` items, of which the faulty ones follow `mix`: for each fault kind, how
  * many items carry it. A faulty item fails 1 to `maxFaults` attempts, with its
- * kind first and then faults picked from `filler` (cheap ones by default).
+ * kind first and then faults picked from `filler` (cheap ones by default);
+ * an item fault ({@link ItemFault}) fails every attempt.
  * @param {number} n
  * @param {Partial<Record<Fault, number>>} mix
  * @param {{ seed: number, maxFaults: number, filler?: Fault[] }} options
@@ -53,6 +61,10 @@ export function makeItems(n, mix, options) {
   for (const kind of kinds) {
     const at = free.splice(Math.floor(random() * free.length), 1)[0];
     if (at === undefined) break;
+    if (isItemFault(kind)) {
+      items[at] = hostileItem(at, kind);
+      continue;
+    }
     const length = 1 + Math.floor(random() * options.maxFaults);
     /** @type {Fault[]} */
     const faults = [kind];
@@ -67,6 +79,44 @@ export function makeItems(n, mix, options) {
 }
 
 /**
+ * Whether `fault` is a property of the item rather than of an attempt.
+ * @param {Fault | undefined} fault
+ * @returns {fault is ItemFault}
+ */
+export function isItemFault(fault) {
+  return fault === 'getter' || fault === 'proxy';
+}
+
+/**
+ * An item that cannot be cloned to a worker: its getter `trap` (for
+ * `'getter'`) or its Proxy `ownKeys` trap (for `'proxy'`) throws a RangeError
+ * naming it. Its `id` and `faults` read as usual.
+ * @param {number} id
+ * @param {ItemFault} kind
+ * @returns {FaultyItem}
+ */
+export function hostileItem(id, kind) {
+  /** @type {Fault[]} */
+  const faults = [kind];
+  if (kind === 'getter') {
+    return Object.defineProperty({ id, faults }, 'trap', {
+      enumerable: true,
+      get() {
+        throw new RangeError(`chaos getter ${id}`);
+      },
+    });
+  }
+  return new Proxy(
+    { id, faults },
+    {
+      ownKeys() {
+        throw new RangeError(`chaos proxy ${id}`);
+      },
+    },
+  );
+}
+
+/**
  * The outcome an item must have under `policy`.
  * @param {ChaosItem} item
  * @param {Policy} policy
@@ -75,6 +125,12 @@ export function makeItems(n, mix, options) {
 export function expectedOf(item, policy) {
   if (typeof item === 'number') return { kind: 'value', value: item * 2 };
   const attempts = policy.numRetries + 1;
+  const first = item.faults[0];
+  if (isItemFault(first)) {
+    return 'retryDefault' in policy
+      ? { kind: 'default', value: policy.retryDefault }
+      : { kind: 'error', fault: first };
+  }
   if (item.faults.length < attempts) return { kind: 'value', value: item.id * 2 };
   if ('retryDefault' in policy) return { kind: 'default', value: policy.retryDefault };
   return { kind: 'error', fault: /** @type {Fault} */ (item.faults[attempts - 1]) };
@@ -98,6 +154,16 @@ export function matchesFault(error, fault) {
       return error.name === 'TaskTimeoutError' && code === 'ERR_TASK_TIMEOUT';
     case 'slow':
       return error.name === 'RangeError' && code === 'E_SLOW';
+    case 'getter':
+    case 'proxy': {
+      const cause = error.cause;
+      return (
+        error.name === 'ItemCloneError' &&
+        code === 'ERR_DATA_CLONE' &&
+        cause instanceof RangeError &&
+        cause.message.startsWith(`chaos ${fault} `)
+      );
+    }
   }
 }
 
@@ -133,7 +199,11 @@ export function mismatches(items, results, policy) {
         : !(got instanceof Error) && Object.is(got, want.value);
     if (!ok) {
       const wanted = want.kind === 'error' ? `error of ${want.fault}` : describe(want.value);
-      out.push(`item ${i} ${JSON.stringify(item)}: expected ${wanted}, got ${describe(got)}`);
+      const shown =
+        typeof item === 'number'
+          ? String(item)
+          : JSON.stringify({ id: item.id, faults: item.faults });
+      out.push(`item ${i} ${shown}: expected ${wanted}, got ${describe(got)}`);
     }
   }
   return out;
@@ -146,10 +216,13 @@ export function mismatches(items, results, policy) {
  */
 export function faultCounts(items, policy) {
   /** @type {Record<Fault, number>} */
-  const counts = { throw: 0, exit: 0, spin: 0, oom: 0, slow: 0 };
+  const counts = { throw: 0, exit: 0, spin: 0, oom: 0, slow: 0, getter: 0, proxy: 0 };
   for (const item of items) {
     if (typeof item === 'number') continue;
-    for (const f of item.faults.slice(0, policy.numRetries + 1)) counts[f]++;
+    const first = item.faults[0];
+    // An item fault fails every attempt.
+    if (isItemFault(first)) counts[first] += policy.numRetries + 1;
+    else for (const f of item.faults.slice(0, policy.numRetries + 1)) counts[f]++;
   }
   return counts;
 }

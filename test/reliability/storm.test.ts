@@ -7,8 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { createPool } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixtures, runNode } from '../helpers.js';
-import { idle } from './settle.js';
+import { fixtures, idle, runNode } from '../helpers.js';
 import { storm } from './storm.js';
 
 type Tasks = typeof import('../fixtures/chaos-tasks.js');

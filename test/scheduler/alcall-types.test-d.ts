@@ -29,7 +29,7 @@ describe('alcall result types', () => {
       alcall([1], (x: number) => (x > 0 ? x : null), { dropna: true }),
     ).resolves.toEqualTypeOf<number[]>();
     expectTypeOf(alcall([[1]], fib, { sanitizeInput: true, flatten: true })).resolves.toEqualTypeOf<
-      unknown[]
+      number[]
     >();
   });
 

@@ -21,6 +21,12 @@ describe('alcall: results', () => {
     expect(await done).toEqual([60, 20, 40]);
   });
 
+  it('hands NaN and -0 over as items like any other value', async () => {
+    const out = await alcall([Number.NaN, -0, 1], (x: number) => x);
+    expect(out).toEqual([Number.NaN, -0, 1]);
+    expect(Object.is(out[1], -0)).toBe(true);
+  });
+
   it('wraps a single value and a string as one item', async () => {
     expect(await alcall(5, (x: number) => x + 1)).toEqual([6]);
     expect(await alcall('abc', (s: string) => s.length)).toEqual([3]);

@@ -1,6 +1,6 @@
 import { bcall, createPool } from 'poolcall';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixtures, handshake } from '../helpers.js';
+import { fixtures, handshake, until } from '../helpers.js';
 
 type Tasks = typeof import('../fixtures/alcall-tasks.js');
 
@@ -33,6 +33,7 @@ describe('bcall over a worker task', () => {
       await started;
       break;
     }
-    await expect.poll(() => pool.stats().terminated - before).toBe(1);
+    await until(() => pool.stats().terminated - before >= 1);
+    expect(pool.stats().terminated - before).toBe(1);
   });
 });

@@ -38,6 +38,7 @@ describe('ALCallParams', () => {
     expect(() => new ALCallParams({ maxConcurrent: 0 })).toThrow(RangeError);
     expect(() => new ALCallParams({ numRetrys: 1 } as never)).toThrow(/numRetries/);
     expect(() => new ALCallParams({ fn: 3 } as never)).toThrow(TypeError);
+    // @ts-expect-error: no function given and none stored
     await expect(new ALCallParams().call([1])).rejects.toThrow(TypeError);
   });
 });
@@ -53,9 +54,23 @@ describe('BCallParams', () => {
       expect(batch).toEqual([1, 2, 3]);
   });
 
+  it('stores the function, as ALCallParams does', async () => {
+    const params = new BCallParams({ fn: (x: number) => x + 1, batchSize: 2 });
+    expect(params.fn).toBeTypeOf('function');
+    const out: unknown[][] = [];
+    for await (const batch of params.call([1, 2, 3])) out.push(batch);
+    expect(out).toEqual([[2, 3], [4]]);
+    const other: unknown[][] = [];
+    for await (const batch of params.with({ batchSize: 3 }).call([1, 2], (x: number) => -x))
+      other.push(batch);
+    expect(other).toEqual([[-1, -2]]);
+  });
+
   it('throws at construction without or with a bad batchSize', () => {
     expect(() => new BCallParams({} as never)).toThrow(TypeError);
     expect(() => new BCallParams({ batchSize: 0 })).toThrow(RangeError);
-    expect(() => new BCallParams({ batchSize: 2, fn: 'x' } as never)).toThrow(TypeError);
+    expect(() => new BCallParams({ batchSize: 2, fn: 'x' } as never)).toThrow(
+      'BCallParams: option "fn" must be a function, received "x"',
+    );
   });
 });

@@ -4,6 +4,7 @@
  * `connectQueue` and use `remote.task(name)` wherever a pool handle works.
  * `bullmq` and `ioredis` are optional peer dependencies, loaded only here.
  */
+export { RemoteJobLostError } from '../common/errors.js';
 export {
   type ConnectQueueOptions,
   connectQueue,

@@ -38,22 +38,47 @@ export interface JobBuilderOptions {
   readonly onSettled: () => void;
 }
 
-/** One job: its calls, in item order, and how they settle. */
+/**
+ * One job: its calls, in item order, and how they settle. A job that Redis
+ * lost is added again under a new id (its base id and a generation,
+ * `<base>-r<n>`), so a run of the lost job still going on a machine never
+ * touches the new one.
+ */
 export class PendingJob {
-  readonly id: string;
   readonly name: string;
+  readonly #baseId: string;
   readonly #calls: Call[] = [];
   readonly #size: number;
   readonly #first: RemoteRequest;
   readonly #builder: JobBuilder;
   #state: 'open' | 'adding' | 'added' = 'open';
+  #losses = 0;
+  /** Attempts started under the current id (its `active` events). */
+  #activations = 0;
+  /** Attempts spent under earlier ids. */
+  #spent = 0;
 
   constructor(id: string, name: string, size: number, first: RemoteRequest, builder: JobBuilder) {
-    this.id = id;
+    this.#baseId = id;
     this.name = name;
     this.#size = size;
     this.#first = first;
     this.#builder = builder;
+  }
+
+  /** The job's id in the queue now. */
+  get id(): string {
+    return this.#losses === 0 ? this.#baseId : `${this.#baseId}-r${this.#losses}`;
+  }
+
+  /** Whether the job is in the queue (its add succeeded), so Redis should have it. */
+  get inQueue(): boolean {
+    return this.#state === 'added';
+  }
+
+  /** How many times Redis lost the job. */
+  get losses(): number {
+    return this.#losses;
   }
 
   /** Whether `request` can join this job. */
@@ -104,12 +129,34 @@ export class PendingJob {
     this.#state = 'adding';
   }
 
+  /**
+   * Fails and drops the calls whose item `problem` finds fault with (before
+   * the job is added), each with the error `fail` makes of it. Returns how
+   * many it dropped.
+   */
+  refuse(
+    problem: (item: unknown) => { error: unknown } | undefined,
+    fail: (index: number, cause: unknown) => Error,
+  ): number {
+    const before = this.#calls.length;
+    for (let i = before - 1; i >= 0; i--) {
+      const c = this.#calls[i]!;
+      const found = c.settled ? undefined : problem(c.request.item);
+      if (!found) continue;
+      this.#calls.splice(i, 1);
+      this.#done(c);
+      c.reject(fail(c.request.index, found.error));
+    }
+    return before - this.#calls.length;
+  }
+
   /** The job's data. */
   data(): RemoteJobData {
     const first = this.#first;
     const options = jobRetryOptions(first.retry);
     return {
       v: JOB_FORMAT,
+      ...(this.#spent > 0 ? { priorAttempts: this.#spent } : {}),
       items: this.#calls.map((c) => c.request.item),
       indices: this.#calls.map((c) => c.request.index),
       ...(first.kwargs === undefined ? {} : { kwargs: first.kwargs }),
@@ -121,9 +168,11 @@ export class PendingJob {
     };
   }
 
-  /** BullMQ options: the id, `attempts` and `backoff`. */
+  /** BullMQ options: the id, `attempts` (those left, after a loss) and `backoff`. */
   jobOptions(): { jobId: string; attempts: number; backoff?: { type: string; delay: number } } {
-    return { jobId: this.id, ...jobRetryOptions(this.#first.retry) };
+    const retry = this.#first.retry;
+    const attempts = Math.max(1, retry.attempts - this.#spent);
+    return { jobId: this.id, ...jobRetryOptions({ ...retry, attempts }) };
   }
 
   /** The job is in the queue. */
@@ -132,7 +181,24 @@ export class PendingJob {
     if (this.#calls.every((c) => c.settled)) this.#builder.emptied(this);
   }
 
-  /** The job became active: each call's attempt starts. */
+  /** An attempt of the job became active on a machine. */
+  activated(): void {
+    this.#activations++;
+    this.start();
+  }
+
+  /**
+   * Redis lost the job, which is to be added again: it takes a new id, and
+   * the attempts that started before the one cut off by the loss are spent.
+   */
+  lost(): void {
+    this.#spent += Math.max(0, this.#activations - 1);
+    this.#activations = 0;
+    this.#losses++;
+    this.#state = 'adding';
+  }
+
+  /** Each call's attempt starts (once). */
   start(): void {
     for (const c of this.#calls) {
       if (c.started || c.settled) continue;

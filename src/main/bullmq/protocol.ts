@@ -5,8 +5,10 @@
  * Everything here is JSON: BullMQ stores job data and results as JSON.
  */
 
+import { isStopRetrying } from '../../shared/failure.js';
 import type { SerializedError } from '../../worker/protocol.js';
 import {
+  ItemCloneError,
   isPoolcallError,
   PoolcallError,
   type PoolcallErrorCode,
@@ -26,6 +28,8 @@ export interface RemoteJobData {
   readonly items: readonly unknown[];
   /** Each item's index in its call's input (`ctx.index`). */
   readonly indices: readonly number[];
+  /** Attempts spent under earlier ids of a job Redis lost (counted into `ctx.attempt`). */
+  readonly priorAttempts?: number;
   /** Handed to `defineTask` tasks as `ctx.kwargs`. */
   readonly kwargs?: unknown;
   /** Per-attempt limit of each item, ms, enforced by the serving machine. */
@@ -62,7 +66,11 @@ export interface RemoteError {
   readonly code?: string | number;
   /** For TaskTimeoutError: the timeout that was exceeded. */
   readonly timeout?: number;
+  /** For ItemCloneError: the item's index. */
+  readonly index?: number;
   readonly cause?: RemoteError;
+  /** The error was a `StopRetrying`: the item is not retried. */
+  readonly final?: true;
 }
 
 /** A progress report carried by `job.updateProgress`. */
@@ -79,7 +87,8 @@ export function jobRetryOptions(policy: RetryPolicy): {
   attempts: number;
   backoff?: { type: string; delay: number };
 } {
-  const attempts = Math.max(1, policy.attempts);
+  // `numRetries: Infinity`: Redis stores JSON, where Infinity has no spelling.
+  const attempts = Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, policy.attempts));
   if (attempts === 1 || policy.delay <= 0) return { attempts };
   const type =
     policy.backoffFactor === 1
@@ -95,6 +104,19 @@ export function backoffDelay(attemptsMade: number, delay: number, factor: number
   return Math.round(delay * factor ** Math.max(0, attemptsMade - 1));
 }
 
+/**
+ * What `JSON.stringify` throws for `value` (`{ error }`: a getter or Proxy
+ * trap that throws, a BigInt, a cycle), or undefined when it can be written.
+ */
+export function jsonProblem(value: unknown): { error: unknown } | undefined {
+  try {
+    JSON.stringify(value);
+    return undefined;
+  } catch (error) {
+    return { error };
+  }
+}
+
 /** Serialises an error for the trip back to the producer. */
 export function toRemoteError(error: unknown, depth = 0): RemoteError {
   const e = (error instanceof Error ? error : new Error(String(error))) as Error & {
@@ -102,6 +124,7 @@ export function toRemoteError(error: unknown, depth = 0): RemoteError {
   };
   const poolcall = isPoolcallError(error);
   const timeout = (error as { timeout?: unknown }).timeout;
+  const index = (error as { index?: unknown }).index;
   const cause = depth < 3 && e.cause !== undefined ? toRemoteError(e.cause, depth + 1) : undefined;
   return {
     kind: poolcall ? 'poolcall' : 'task',
@@ -110,7 +133,9 @@ export function toRemoteError(error: unknown, depth = 0): RemoteError {
     ...(e.stack === undefined ? {} : { stack: e.stack }),
     ...(typeof e.code === 'string' || typeof e.code === 'number' ? { code: e.code } : {}),
     ...(poolcall && typeof timeout === 'number' ? { timeout } : {}),
+    ...(poolcall && typeof index === 'number' ? { index } : {}),
     ...(cause ? { cause } : {}),
+    ...(isStopRetrying(error) ? { final: true } : {}),
   };
 }
 
@@ -121,6 +146,8 @@ export function fromRemoteError(e: RemoteError): Error {
   let error: PoolcallError;
   if (e.code === 'ERR_TASK_TIMEOUT') {
     error = new TaskTimeoutError(e.timeout ?? 0, e.message);
+  } else if (e.code === 'ERR_DATA_CLONE') {
+    error = new ItemCloneError(e.message, e.index ?? 0, cause);
   } else if (e.code === 'ERR_WORKER_CRASHED') {
     error = new WorkerCrashedError(e.message, cause);
   } else {
@@ -138,6 +165,7 @@ function toSerialized(e: RemoteError): SerializedError {
     ...(e.stack === undefined ? {} : { stack: e.stack }),
     ...(e.code === undefined ? {} : { code: e.code }),
     ...(e.cause ? { cause: toSerialized(e.cause) } : {}),
+    ...(e.final ? { final: true } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
-/** The public shapes of `connectQueue`: its options and the remote queue it returns. */
+/** The public shapes of `connectQueue`: its options (and their checks) and the remote queue it returns. */
 import type { ConnectionOptions } from 'bullmq';
+import { checkValue, show } from '../common/validate.js';
 import type { HandleOf, TaskItem, TaskName, TaskResult } from '../pool/pool.js';
 
 /** Options of {@link connectQueue}. */
@@ -24,7 +25,23 @@ export interface ConnectQueueOptions {
   jobOverhead?: number;
   /** How many jobs that failed for good Redis keeps for inspection (BullMQ `removeOnFail`). @default 1000 */
   keepFailed?: number;
-  /** Receives connection errors of the BullMQ queue and event stream. @default process.emitWarning */
+  /**
+   * How many times a job that Redis lost (a restart without persistence, a
+   * flush) is added again, under a new id, before its calls reject with
+   * `RemoteJobLostError`. `0`: reject at once. @default 3
+   */
+  lostJobRetries?: number;
+  /**
+   * How often, ms, the producer checks that the jobs it waits for still exist
+   * in Redis; it also checks after every reconnection. `Infinity`: only after
+   * reconnections. @default 30000
+   */
+  lostJobCheckInterval?: number;
+  /**
+   * Receives connection errors of the BullMQ queue and event stream, and a
+   * `PoolcallError` (code 'ERR_REMOTE_JOB_LOST') each time Redis is found to
+   * have lost jobs. @default process.emitWarning
+   */
   onError?: (error: Error) => void;
 }
 
@@ -48,4 +65,42 @@ export interface RemoteQueue<M> extends AsyncDisposable {
   ready(): Promise<void>;
   /** Waits for pending calls (or, with `force`, cancels them), then closes the Redis connections. */
   close(options?: RemoteCloseOptions): Promise<void>;
+}
+
+/** Throws a TypeError or RangeError naming the first bad option of `connectQueue` and the value received. */
+export function checkConnectQueueOptions(options: ConnectQueueOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`connectQueue: options must be an object, received ${String(options)}`);
+  }
+  if (typeof options.queue !== 'string' || options.queue.length === 0) {
+    throw new TypeError(
+      `connectQueue: queue must be a non-empty string, received ${String(options.queue)}`,
+    );
+  }
+  const overhead = options.jobOverhead;
+  if (overhead !== undefined && !(Number.isFinite(overhead) && overhead >= 0)) {
+    throw new RangeError(
+      `connectQueue: jobOverhead must be a finite number >= 0, received ${overhead}`,
+    );
+  }
+  const max = options.maxInFlight;
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+    throw new RangeError(`connectQueue: maxInFlight must be an integer >= 1, received ${max}`);
+  }
+  if (options.lostJobRetries !== undefined) {
+    checkValue('connectQueue', 'lostJobRetries', options.lostJobRetries, 'count');
+  }
+  const interval: unknown = options.lostJobCheckInterval;
+  if (interval !== undefined) {
+    if (typeof interval !== 'number') {
+      throw new TypeError(
+        `connectQueue: option "lostJobCheckInterval" must be a number, received ${show(interval)}`,
+      );
+    }
+    if (!(interval > 0)) {
+      throw new RangeError(
+        `connectQueue: option "lostJobCheckInterval" must be a number > 0 (ms, or Infinity), received ${interval}`,
+      );
+    }
+  }
 }

@@ -7,9 +7,16 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { Queue, QueueEvents, Relay } from 'bullmq';
+import { realClock } from '../common/clock.js';
 import { effectiveSignal } from '../common/context.js';
-import { PoolClosedError, TaskAbortedError, WorkerCrashedError } from '../common/errors.js';
+import {
+  PoolClosedError,
+  PoolcallError,
+  RemoteJobLostError,
+  TaskAbortedError,
+  WorkerCrashedError,
+} from '../common/errors.js';
+import { cloneError } from '../common/outcome.js';
 import { checkRuntime, currentRuntime } from '../common/runtime.js';
 import {
   type AttemptRequest,
@@ -18,27 +25,26 @@ import {
   type TaskTarget,
 } from '../common/target.js';
 import type { HandleOf, TaskItem, TaskName, TaskResult } from '../pool/pool.js';
+import { type Backend, openBackend } from './backend.js';
+import { CancelSender } from './cancels.js';
+import { closeWithoutReconnecting } from './closing.js';
 import { JobBuilder, type PendingJob } from './jobs.js';
-import { loadBullmq } from './peer.js';
+import { LostJobCheck } from './lost-jobs.js';
+import { fromRemoteError, jsonProblem, type RemoteOutcome } from './protocol.js';
 import {
-  type CancelMessage,
-  cancelTopic,
-  fromRemoteError,
-  type RemoteJobData,
-  type RemoteJobResult,
-  type RemoteOutcome,
-  type RemoteProgress,
-} from './protocol.js';
-import type { ConnectQueueOptions, RemoteCloseOptions, RemoteQueue } from './remote-options.js';
+  type ConnectQueueOptions,
+  checkConnectQueueOptions,
+  type RemoteCloseOptions,
+  type RemoteQueue,
+} from './remote-options.js';
 
 export type { ConnectQueueOptions, RemoteCloseOptions, RemoteQueue } from './remote-options.js';
 
-interface Backend {
-  readonly queue: Queue<RemoteJobData, RemoteJobResult>;
-  readonly events: QueueEvents;
-}
-
 const DEFAULT_MAX_IN_FLIGHT = 64;
+const DEFAULT_LOST_JOB_RETRIES = 3;
+const DEFAULT_LOST_JOB_CHECK_INTERVAL = 30_000;
+/** How long a lost-job check waits for its marker to come back on the event stream, ms. */
+const MARKER_TIMEOUT = 30_000;
 const MAX_AUTO_CHUNK = 256;
 const SINGLE_ATTEMPT: RetryPolicy = { attempts: 1, delay: 0, backoffFactor: 1 };
 
@@ -47,15 +53,15 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
   readonly #prefix: string;
   readonly #onError: (error: Error) => void;
   readonly #builder: JobBuilder;
+  readonly #idPrefix = `pc-${randomUUID().slice(0, 8)}-`;
   /** Jobs added (or being added) whose calls are not all settled, by job id. */
   readonly #jobs = new Map<string, PendingJob>();
   readonly #background = new Set<Promise<unknown>>();
-  readonly #cancels = new Map<string, string>();
-  #cancelScheduled = false;
+  readonly #cancels: CancelSender;
   /** Moving average of the item run times the machines report, ms. */
   #runMs: number | undefined;
   #backend: Promise<Backend> | undefined;
-  #relay: Promise<Relay> | undefined;
+  #lostCheck: LostJobCheck | undefined;
   #closing: Promise<void> | undefined;
   #idle: (() => void)[] = [];
 
@@ -64,8 +70,16 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
     this.#prefix = options.prefix ?? 'bull';
     this.#onError =
       options.onError ?? ((error: Error) => process.emitWarning(error, 'PoolcallBullmqWarning'));
+    this.#cancels = new CancelSender({
+      options,
+      prefix: this.#prefix,
+      connect: () => this.#connect(),
+      track: (work) => this.#track(work),
+      onError: this.#onError,
+      clock: realClock,
+    });
     this.#builder = new JobBuilder({
-      idPrefix: `pc-${randomUUID().slice(0, 8)}-`,
+      idPrefix: this.#idPrefix,
       autoChunkSize: () => this.#autoChunk(),
       onFlush: (jobs) => this.#track(this.#add(jobs)),
       onEmpty: (job) => this.#cancel(job, 'every call of the job was cancelled'),
@@ -117,43 +131,73 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
   }
 
   async #open(): Promise<Backend> {
-    const { Queue, QueueEvents } = await loadBullmq();
-    const { queue: name, connection } = this.#options;
-    const queue = new Queue<RemoteJobData, RemoteJobResult>(name, {
-      connection,
-      prefix: this.#prefix,
+    const backend = await openBackend(this.#options, this.#prefix, {
+      active: (jobId) => this.#jobs.get(jobId)?.activated(),
+      progress: (jobId, p) => this.#jobs.get(jobId)?.progress(p.position, p.value),
+      completed: (jobId, result) => {
+        const job = this.#jobs.get(jobId);
+        if (!job) return;
+        if (typeof result.runMs === 'number') this.#measured(result.runMs);
+        this.#finish(job, result.outcomes);
+      },
+      failed: (jobId, failedReason) => {
+        const job = this.#jobs.get(jobId);
+        if (!job) return;
+        // No longer waited for from here on (the lost-job check must not take it for lost).
+        this.#jobs.delete(jobId);
+        this.#track(this.#failed(job, failedReason));
+      },
+      removed: (jobId) => {
+        const job = this.#jobs.get(jobId);
+        if (!job) return;
+        this.#jobs.delete(jobId);
+        job.rejectAll(new TaskAbortedError(undefined, `Job ${jobId} was removed from the queue`));
+        this.#checkIdle();
+      },
+      marker: (token) => this.#lostCheck?.marker(token),
+      reconnected: () => this.#lostCheck?.reconnected(),
+      error: this.#onError,
     });
-    queue.on('error', this.#onError);
-    // Events are read from Redis's current time on, so none of this producer's jobs is missed.
-    const lastEventId = `${await redisNow(await queue.backend.client)}-0`;
-    const events = new QueueEvents(name, { connection, prefix: this.#prefix, lastEventId });
-    events.on('error', this.#onError);
-    events.on('active', ({ jobId }) => this.#jobs.get(jobId)?.start());
-    events.on('progress', ({ jobId, data }) => {
-      const p = data as RemoteProgress;
-      if (typeof p === 'object' && p !== null) this.#jobs.get(jobId)?.progress(p.position, p.value);
+    this.#lostCheck = new LostJobCheck({
+      waited: () => [...this.#jobs.values()].filter((job) => job.inQueue).map((job) => job.id),
+      isWaited: (id) => this.#jobs.get(id)?.inQueue === true,
+      exists: (ids) => backend.exists(ids),
+      publishMarker: (token) => backend.publishMarker(token),
+      onLost: (ids) => this.#lost(ids),
+      onError: this.#onError,
+      interval: this.#options.lostJobCheckInterval ?? DEFAULT_LOST_JOB_CHECK_INTERVAL,
+      markerTimeout: MARKER_TIMEOUT,
+      tokenPrefix: this.#idPrefix,
+      clock: realClock,
     });
-    events.on('completed', ({ jobId, returnvalue }) => {
-      const job = this.#jobs.get(jobId);
-      if (!job) return;
-      const result = (
-        typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue
-      ) as RemoteJobResult;
-      if (typeof result.runMs === 'number') this.#measured(result.runMs);
-      this.#finish(job, result.outcomes);
-    });
-    events.on('failed', ({ jobId, failedReason }) => {
-      const job = this.#jobs.get(jobId);
-      if (job) this.#track(this.#failed(job, failedReason));
-    });
-    events.on('removed', ({ jobId }) => {
-      const job = this.#jobs.get(jobId);
-      if (!job) return;
-      this.#jobs.delete(jobId);
-      job.rejectAll(new TaskAbortedError(undefined, `Job ${jobId} was removed from the queue`));
-    });
-    await events.waitUntilReady();
-    return { queue, events };
+    return backend;
+  }
+
+  /** Jobs Redis lost: added again under new ids, or rejected once lost too often. */
+  #lost(ids: readonly string[]): void {
+    const again: PendingJob[] = [];
+    let rejected = 0;
+    for (const id of ids) {
+      const job = this.#jobs.get(id);
+      if (!job?.inQueue) continue;
+      this.#jobs.delete(id);
+      if (job.losses >= (this.#options.lostJobRetries ?? DEFAULT_LOST_JOB_RETRIES)) {
+        job.rejectAll(new RemoteJobLostError(id, job.losses + 1));
+        rejected++;
+      } else {
+        job.lost();
+        again.push(job);
+      }
+    }
+    if (again.length + rejected === 0) return;
+    if (again.length > 0) this.#track(this.#add(again));
+    this.#checkIdle();
+    this.#onError(
+      new PoolcallError(
+        'ERR_REMOTE_JOB_LOST',
+        `Redis lost ${again.length + rejected} of the jobs waited for (restarted without persistence, or flushed): ${again.length} added again, ${rejected} rejected with RemoteJobLostError`,
+      ),
+    );
   }
 
   #measured(runMs: number): void {
@@ -167,30 +211,53 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
     return Math.max(1, Math.min(MAX_AUTO_CHUNK, chunk));
   }
 
-  async #add(jobs: readonly PendingJob[]): Promise<void> {
-    for (const job of jobs) this.#jobs.set(job.id, job);
+  async #add(flushed: readonly PendingJob[]): Promise<void> {
+    for (const job of flushed) this.#jobs.set(job.id, job);
+    let jobs = flushed;
     try {
       const { queue } = await this.#connect();
       const keepFailed = this.#options.keepFailed ?? 1000;
-      await queue.addBulk(
-        jobs.map((job) => ({
-          name: job.name,
-          data: job.data(),
-          opts: { ...job.jobOptions(), removeOnComplete: true, removeOnFail: keepFailed },
-        })),
-      );
+      const add = (list: readonly PendingJob[]) =>
+        queue.addBulk(
+          list.map((job) => ({
+            name: job.name,
+            data: job.data(),
+            opts: { ...job.jobOptions(), removeOnComplete: true, removeOnFail: keepFailed },
+          })),
+        );
+      try {
+        await add(jobs);
+      } catch (error) {
+        // BullMQ writes every job as JSON before it sends any: an item that
+        // cannot be written fails alone and its job goes without it.
+        const refused = jobs.reduce((n, job) => n + this.#refuse(job), 0);
+        if (refused === 0) throw error;
+        jobs = jobs.filter((job) => job.size > 0);
+        if (jobs.length > 0) await add(jobs);
+      }
     } catch (error) {
       for (const job of jobs) {
         this.#jobs.delete(job.id);
         job.rejectAll(error);
       }
+      this.#checkIdle();
       return;
     }
     for (const job of jobs) job.added();
+    this.#checkIdle();
+  }
+
+  /** Fails the items of `job` that cannot be written as JSON; forgets the job when none is left. */
+  #refuse(job: PendingJob): number {
+    const refused = job.refuse(jsonProblem, (index, cause) =>
+      cloneError(job.name, index, 'item', cause),
+    );
+    if (job.size === 0) this.#jobs.delete(job.id);
+    return refused;
   }
 
   #finish(job: PendingJob, outcomes: readonly RemoteOutcome[] | undefined): void {
-    this.#jobs.delete(job.id);
+    if (this.#jobs.get(job.id) === job) this.#jobs.delete(job.id);
     job.settle((position) => {
       const outcome = outcomes?.[position];
       if (!outcome) {
@@ -215,7 +282,6 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
       outcomes = undefined;
     }
     if (outcomes) return this.#finish(job, outcomes);
-    this.#jobs.delete(job.id);
     job.rejectAll(
       new WorkerCrashedError(`Job ${job.id} of task "${job.name}" failed: ${failedReason}`),
     );
@@ -225,44 +291,8 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
   /** Removes a job that waits; asks the machine running it to stop it. */
   #cancel(job: PendingJob, reason: string): void {
     this.#jobs.delete(job.id);
-    this.#cancels.set(job.id, reason);
+    this.#cancels.cancel(job.id, reason);
     this.#checkIdle();
-    if (this.#cancelScheduled) return;
-    this.#cancelScheduled = true;
-    setImmediate(() => {
-      this.#cancelScheduled = false;
-      const batch = [...this.#cancels];
-      this.#cancels.clear();
-      this.#track(this.#cancelJobs(batch));
-    });
-  }
-
-  async #cancelJobs(batch: readonly (readonly [string, string])[]): Promise<void> {
-    try {
-      const { queue } = await this.#connect();
-      const removed = await Promise.all(batch.map(([id]) => queue.remove(id)));
-      const running = batch.filter((_, i) => removed[i] !== 1);
-      if (running.length === 0) return;
-      const message: CancelMessage = {
-        jobIds: running.map(([id]) => id),
-        reason: running[0]![1],
-      };
-      const relay = await this.#relayNode();
-      await relay.publish(cancelTopic(this.#prefix, this.#options.queue), message);
-    } catch (error) {
-      this.#onError(error as Error);
-    }
-  }
-
-  #relayNode(): Promise<Relay> {
-    this.#relay ??= (async () => {
-      const { Relay } = await loadBullmq();
-      const relay = new Relay({ connection: this.#options.connection, prefix: this.#prefix });
-      relay.on('error', this.#onError);
-      await relay.waitUntilReady();
-      return relay;
-    })();
-    return this.#relay;
   }
 
   #track(p: Promise<unknown>): void {
@@ -295,26 +325,22 @@ class RemoteQueueImpl<M> implements RemoteQueue<M> {
     if (this.#jobs.size > 0 || this.#builder.open > 0) {
       await new Promise<void>((resolve) => this.#idle.push(resolve));
     }
-    while (this.#background.size > 0 || this.#cancelScheduled) {
+    while (this.#background.size > 0 || this.#cancels.scheduled) {
       await Promise.allSettled([...this.#background]);
-      if (this.#cancelScheduled) await new Promise((r) => setImmediate(r));
+      if (this.#cancels.scheduled) await new Promise((r) => setImmediate(r));
     }
     const backend = await this.#backend?.catch(() => undefined);
-    const relay = await this.#relay?.catch(() => undefined);
-    await Promise.allSettled([backend?.events.close(), backend?.queue.close(), relay?.close()]);
+    await this.#lostCheck?.close();
+    await Promise.allSettled([
+      backend && closeWithoutReconnecting(backend.events, () => backend.events.close()),
+      backend && closeWithoutReconnecting(backend.queue, () => backend.queue.close()),
+      this.#cancels.close(),
+    ]);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** Redis's clock in ms (event ids are stamped with it), or a little before the local time. */
-async function redisNow(client: unknown): Promise<number> {
-  const raw = client as { time?: () => Promise<[string | number, string | number]> };
-  if (typeof raw.time !== 'function') return Date.now() - 5000;
-  const [seconds, micros] = await raw.time();
-  return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
 /**
@@ -331,24 +357,7 @@ async function redisNow(client: unknown): Promise<number> {
 export function connectQueue<M = Record<string, (item: unknown) => unknown>>(
   options: ConnectQueueOptions,
 ): RemoteQueue<M> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`connectQueue: options must be an object, received ${String(options)}`);
-  }
-  if (typeof options.queue !== 'string' || options.queue.length === 0) {
-    throw new TypeError(
-      `connectQueue: queue must be a non-empty string, received ${String(options.queue)}`,
-    );
-  }
-  const overhead = options.jobOverhead;
-  if (overhead !== undefined && !(Number.isFinite(overhead) && overhead >= 0)) {
-    throw new RangeError(
-      `connectQueue: jobOverhead must be a finite number >= 0, received ${overhead}`,
-    );
-  }
-  const max = options.maxInFlight;
-  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
-    throw new RangeError(`connectQueue: maxInFlight must be an integer >= 1, received ${max}`);
-  }
+  checkConnectQueueOptions(options);
   checkRuntime(currentRuntime(), { bullmq: 'connectQueue' });
   return new RemoteQueueImpl<M>(options);
 }

@@ -5,12 +5,13 @@
  * reports every item's outcome, and lets BullMQ retry failed attempts with
  * the job's backoff. A cancellation published by a producer reaches the job
  * through `worker.cancelJob`; the thread is terminated and the job is not
- * retried.
+ * retried. A job whose lock is lost (Redis forgot it) is stopped the same way.
  */
 
 import type { ConnectionOptions, Job, Worker } from 'bullmq';
 import { checkRuntime, currentRuntime } from '../common/runtime.js';
 import type { AttemptRequest } from '../common/target.js';
+import { closeWithoutReconnecting } from './closing.js';
 import { loadBullmq } from './peer.js';
 import {
   BACKOFF_TYPE,
@@ -71,6 +72,8 @@ export interface Server extends AsyncDisposable {
 }
 
 const CANCEL_MEMORY_MS = 10 * 60_000;
+const LOCK_LOST = 'the job lost its lock in Redis';
+const RELAY_HEARTBEAT_MS = 2000;
 
 /**
  * Serves `pool` on the BullMQ queue `options.queue`: jobs added by
@@ -117,14 +120,14 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
     if (job.id !== undefined && cancelled.has(job.id)) {
       throw new UnrecoverableError('The job was cancelled');
     }
-    const attempt = job.attemptsMade + 1;
+    const attempt = (data.priorAttempts ?? 0) + job.attemptsMade + 1;
     const done = data.done ?? [];
     const reports = new Set<Promise<unknown>>();
     let runMs = Number.POSITIVE_INFINITY;
     const outcomes = await Promise.all(
       data.items.map(async (item, position): Promise<RemoteOutcome> => {
         const prior = done[position];
-        if (prior?.ok) return prior;
+        if (prior?.ok || prior?.error.final) return prior;
         const started = performance.now();
         try {
           const value = await pool.attempt(job.name, {
@@ -159,11 +162,17 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
         ? { outcomes, runMs: Math.round(runMs * 1000) / 1000 }
         : { outcomes };
     }
-    const last = attempt >= (job.opts.attempts ?? 1);
+    // A StopRetrying failure is kept as final; when every failure is, BullMQ must not retry.
+    const stop = failures.every((o) => !o.ok && o.error.final);
+    const last = stop || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     await job.updateData(
-      last ? { ...data, outcomes } : { ...data, done: outcomes.map((o) => (o.ok ? o : null)) },
+      last
+        ? { ...data, outcomes }
+        : { ...data, done: outcomes.map((o) => (o.ok || o.error.final ? o : null)) },
     );
-    throw jobError(failures[0]!.error, failures.length);
+    const error = jobError(failures[0]!.error, failures.length);
+    if (stop) throw new UnrecoverableError(error.message);
+    throw error;
   };
 
   const worker = new Worker<RemoteJobData, RemoteJobResult>(options.queue, processor, {
@@ -185,8 +194,20 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
     },
   });
   worker.on('error', onError);
+  // A job whose lock cannot be renewed is no longer this machine's: Redis lost it (restarted
+  // without persistence) or another machine took it over as stalled. Stop its run to free the
+  // thread; it is not remembered as cancelled, since its producer may add it again.
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const id of jobIds) worker.cancelJob(id, LOCK_LOST);
+  });
 
-  const relay = new Relay({ connection: options.connection, prefix });
+  // A Relay node forgotten by Redis (a restart) hears nothing until its next heartbeat registers it
+  // again: beat often, so cancellations reach this machine soon after Redis is back.
+  const relay = new Relay({
+    connection: options.connection,
+    prefix,
+    heartbeatInterval: RELAY_HEARTBEAT_MS,
+  });
   relay.on('error', onError);
   try {
     await relay.subscribe<CancelMessage>(cancelTopic(prefix, options.queue), (message) => {
@@ -206,8 +227,8 @@ export async function serve(pool: ServablePool, options: ServeOptions): Promise<
   let closing: Promise<void> | undefined;
   const close = (closeOptions: { force?: boolean } = {}): Promise<void> => {
     closing ??= (async () => {
-      await worker.close(closeOptions.force ?? false);
-      await relay.close();
+      await closeWithoutReconnecting(worker, () => worker.close(closeOptions.force ?? false));
+      await closeWithoutReconnecting(relay, () => relay.close());
     })();
     return closing;
   };

@@ -4,7 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import { collectTransfers } from '../../shared/transfer.js';
+import { addTransfers } from '../../shared/transfer.js';
 import type { MoreItems } from '../../worker/protocol.js';
 import type { AttemptRequest, BulkSink } from '../common/target.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
@@ -19,6 +19,8 @@ export interface ChunkHost {
   readonly running: Set<{ abort(reason?: unknown): void }>;
   /** Counts a worker terminated by a timeout or a cancel. */
   onTerminated(): void;
+  /** A worker is about to be terminated by a timeout or a cancel (before its task is aborted). */
+  onTerminating?(): void;
   /** A comlink endpoint for `ctx.progress` reports. */
   progressPort(onProgress: (index: number, value: unknown) => void): {
     remote: MessagePort;
@@ -90,36 +92,63 @@ export interface ChunkGrowth {
   onTaken(): void;
 }
 
+/** A batch ready to post: its message, what it moves and the entries it carries. */
+export interface Batch {
+  readonly message: MoreItems;
+  readonly transferList: (ArrayBuffer | MessagePort)[];
+  /** The entries the message carries, by position from its base: all but the refused. */
+  readonly sent: ChunkEntry[];
+  /**
+   * Entries whose item cannot travel, with why: a getter or Proxy trap of the
+   * item threw, or a buffer it moves was moved before or goes with another item.
+   */
+  readonly refused: readonly (readonly [entry: ChunkEntry, error: unknown])[];
+}
+
 /** The message carrying `entries` from position `base`, with what it transfers. */
-export function batchOf(
-  entries: readonly ChunkEntry[],
-  base: number,
-): { message: MoreItems; transferList: (ArrayBuffer | MessagePort)[] } {
-  const n = entries.length;
+export function batchOf(entries: ChunkEntry[], base: number): Batch {
+  const transferList: (ArrayBuffer | MessagePort)[] = [];
+  let sent = entries;
+  let refused: [ChunkEntry, unknown][] | undefined;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    const problem = addTransfers(e.item, transferList);
+    if (problem) {
+      if (!refused) {
+        refused = [];
+        sent = entries.slice(0, i);
+      }
+      refused.push([e, problem.error]);
+    } else if (refused) {
+      sent.push(e);
+    }
+  }
+  const n = sent.length;
   // Packed arrays (push, not new Array(n)): holey ones clone element by element.
   const items: unknown[] = [];
   // Indices k, k + 1, ... travel as k and one attempt number for all as that
   // number: the arrays are built only when the run breaks.
-  const firstIndex = entries[0]?.index ?? 0;
-  const firstAttempt = entries[0]?.attempt ?? 1;
+  const firstIndex = sent[0]?.index ?? 0;
+  const firstAttempt = sent[0]?.attempt ?? 1;
   let indices: number[] | undefined;
   let attempts: number[] | undefined;
-  const transferList: (ArrayBuffer | MessagePort)[] = [];
   for (let i = 0; i < n; i++) {
-    const e = entries[i]!;
-    const item = e.item;
-    items.push(item);
+    const e = sent[i]!;
+    items.push(e.item);
     if (indices) indices.push(e.index);
-    else if (e.index !== firstIndex + i) indices = prefixOf(entries, i + 1, (x) => x.index);
+    else if (e.index !== firstIndex + i) indices = prefixOf(sent, i + 1, (x) => x.index);
     if (attempts) attempts.push(e.attempt);
-    else if (e.attempt !== firstAttempt) attempts = prefixOf(entries, i + 1, (x) => x.attempt);
-    collectTransfers(item, transferList);
+    else if (e.attempt !== firstAttempt) attempts = prefixOf(sent, i + 1, (x) => x.attempt);
   }
   return {
     message: { base, items, indices: indices ?? firstIndex, attempts: attempts ?? firstAttempt },
     transferList,
+    sent,
+    refused: refused ?? NONE_REFUSED,
   };
 }
+
+const NONE_REFUSED: Batch['refused'] = Object.freeze([]);
 
 /** `field` of the first `n` entries, as a packed array. */
 function prefixOf(

@@ -70,12 +70,19 @@ export class ChunkGroup {
   /** Takes up to `n` live entries, requeued ones first; a solo entry travels alone. */
   take(n: number): ChunkEntry[] {
     const out: ChunkEntry[] = [];
+    // Entries of one call share a signal: it is asked once per run of them.
+    let signal: AbortSignal | undefined;
+    let aborted = false;
     while (out.length < n) {
       const e = this.#front.length > 0 ? this.#front.shift() : this.#queue[this.#head++];
       if (!e) break;
       if (e.done) continue;
-      if (e.signal?.aborted) {
-        this.#fail(e, new TaskAbortedError(e.signal.reason));
+      if (e.signal !== signal) {
+        signal = e.signal;
+        aborted = signal?.aborted === true;
+      }
+      if (aborted) {
+        this.#fail(e, new TaskAbortedError(signal?.reason));
         continue;
       }
       if (e.solo && out.length > 0) {

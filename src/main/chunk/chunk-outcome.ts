@@ -2,11 +2,12 @@
  * What each entry of a finished chunk comes to: its outcome from the worker,
  * the close error, a re-run without using an attempt (chunk-mates of a
  * terminated or crashed chunk, batches the worker never started), or a crash.
+ * A message that never reached a worker because it failed to clone is
+ * handled before (see `ChunkRun`).
  */
 
 import { ItemState } from '../../shared/wire.js';
 import type { ItemOutcome, TaskResponse } from '../../worker/protocol.js';
-import { isPoolcallError } from '../common/errors.js';
 import { failureOf, piscinaFailure } from '../common/outcome.js';
 import type { ChunkEntry, ChunkSettler, ChunkTask } from './chunk-entry.js';
 
@@ -48,7 +49,6 @@ export function conclude(run: ConcludingRun, end: RunEnd): ChunkEntry[] {
   let crash: Error | undefined;
   if (failure !== undefined && !stop) crash = piscinaFailure(failure, group.name);
   if (stop && stop.kind !== 'closed' && failure !== undefined) run.onTerminated();
-  const splitClone = crash && entries.length > 1 && isPoolcallError(crash, 'ERR_DATA_CLONE');
   const answered = response ? base + (response.count ?? response.values.length) : 0;
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
@@ -56,14 +56,11 @@ export function conclude(run: ConcludingRun, end: RunEnd): ChunkEntry[] {
     const outcome = outcomes[i];
     if (outcome) {
       if (outcome.ok) settle.succeed(e, outcome.value);
-      else settle.fail(e, failureOf(outcome.error, group.name, run.module));
+      else settle.fail(e, failureOf(outcome.error, group.name, run.module, e.index));
     } else if (response && i >= base && i < answered) {
       settle.succeed(e, response.values[i - base]);
     } else if (stop?.kind === 'closed') {
       settle.fail(e, stop.error);
-    } else if (splitClone) {
-      e.solo = true;
-      again.push(e);
     } else if (crash && (Atomics.load(states, i) === ItemState.running || entries.length === 1)) {
       settle.fail(e, crash);
     } else if (stop || crash) {
@@ -80,7 +77,7 @@ export function conclude(run: ConcludingRun, end: RunEnd): ChunkEntry[] {
       settle.fail(e, piscinaFailure(new Error('the worker sent no outcome'), group.name));
     }
   }
-  if (crash && !splitClone && !hasCulprit(entries, states)) {
+  if (crash && !hasCulprit(entries, states)) {
     for (const e of again) settle.fail(e, crash);
     return [];
   }

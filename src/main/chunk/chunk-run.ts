@@ -10,12 +10,14 @@ import type {
   ItemOutcome,
   ItemReport,
   MoreReport,
+  SerializedError,
   TaskRequest,
   TaskResponse,
 } from '../../worker/protocol.js';
 import { setTimer } from '../common/clock.js';
 import { TaskAbortedError, TaskTimeoutError } from '../common/errors.js';
-import { failureOf, piscinaFailure } from '../common/outcome.js';
+import { failureOf } from '../common/outcome.js';
+import { afterFailedPost, refuse, unsentAgain } from './chunk-clone.js';
 import {
   batchOf,
   type ChunkEntry,
@@ -83,6 +85,11 @@ export class ChunkRun {
     );
   }
 
+  /** Every entry sent and not yet let go, settled or not. */
+  get entries(): ChunkEntry[] {
+    return this.#entries.filter((e): e is ChunkEntry => e !== undefined);
+  }
+
   /** Batches sent and not yet reported: the one the worker runs and those it holds. */
   get held(): number {
     return this.#bases.length - this.#reported;
@@ -104,23 +111,20 @@ export class ChunkRun {
     // Only a chunk timed from its start times items (and has a results port).
     if (!this.#strict && entries.some((e) => e.timeout !== undefined)) return entries;
     const base = this.#entries.length;
-    const { message, transferList } = batchOf(entries, base);
+    const { message, transferList, sent, refused } = batchOf(entries, base);
+    refuse(this.#group, this.#settle, refused);
+    if (sent.length === 0) return [];
     // A batch the worker might never read must not take buffers with it.
-    if (transferList.length > 0) return entries;
+    if (transferList.length > 0) return sent;
     try {
       port.postMessage(message, transferList);
     } catch (error) {
-      if (entries.length === 1) {
-        this.#settle.fail(entries[0]!, piscinaFailure(error, this.#group.name));
-        return [];
-      }
-      for (const e of entries) e.solo = true;
-      return entries;
+      return afterFailedPost(this.#group, this.#settle, sent, error);
     }
     this.#bases.push(base);
-    for (const e of entries) this.#entries.push(e);
-    this.#adopt(entries);
-    this.#schedule?.(minTimeout(entries));
+    for (const e of sent) this.#entries.push(e);
+    this.#adopt(sent);
+    this.#schedule?.(minTimeout(sent));
     return [];
   }
 
@@ -157,9 +161,12 @@ export class ChunkRun {
   }
 
   /** Runs the chunk (taking `first` as its own): settles what it can, returns what must run again. */
-  async run(first: ChunkEntry[]): Promise<ChunkOutcome> {
+  async run(entries: ChunkEntry[]): Promise<ChunkOutcome> {
     const host = this.#host;
     const group = this.#group;
+    const { message: batch, transferList, sent: first, refused } = batchOf(entries, 0);
+    refuse(group, this.#settle, refused);
+    if (first.length === 0) return { answered: false, again: [] };
     const n = first.length;
     const capacity = Math.max(n, this.#growth?.capacity ?? 0);
     const buffer = new SharedArrayBuffer(clockBytes(capacity));
@@ -179,9 +186,9 @@ export class ChunkRun {
     this.#halt = (why: Stop) => {
       if (this.#stop) return;
       this.#stop = why;
+      if (why.kind !== 'closed') host.onTerminating?.();
       controller.abort(why.kind === 'closed' ? why.error : new TaskAbortedError());
     };
-    const { message: batch, transferList } = batchOf(first, 0);
     if (progress) transferList.push(progress.remote);
     if (channel) transferList.push(channel.port2);
     if (more) transferList.push(more.port2);
@@ -245,10 +252,13 @@ export class ChunkRun {
       this.#schedule = undefined;
       for (const [signal, onAbort] of this.#listeners) signal.removeEventListener('abort', onAbort);
       host.running.delete(running);
-      progress?.done(
-        response !== undefined || this.#stop !== undefined || !isCloneFailure(failure),
-      );
     }
+    // A message that failed to clone never reached a worker.
+    const unsent =
+      failure !== undefined && !this.#stop
+        ? unsentAgain(group, this.#settle, this.#entries, failure, transferList)
+        : undefined;
+    progress?.done(unsent === undefined);
     if (more) {
       // Reports the worker posted before its answer may not have been read yet.
       for (let m = receiveMessageOnPort(more.port1); m; m = receiveMessageOnPort(more.port1)) {
@@ -260,6 +270,7 @@ export class ChunkRun {
     }
     const outcomes = this.#drainResults();
     this.#results?.close();
+    if (unsent) return { answered: false, again: unsent };
     // The answer covers the batches from the last one reported on: positions
     // from `base` on; batches sent after the worker's last look never started.
     const base = response ? (response.base ?? 0) : 0;
@@ -282,13 +293,16 @@ export class ChunkRun {
 
   /** Marks entries started and cancels them with their signals. */
   #adopt(entries: readonly ChunkEntry[]): void {
+    let last: AbortSignal | undefined;
     for (const e of entries) {
       if (!e.started) {
         e.started = true;
         e.onStart?.();
       }
       const signal = e.signal;
-      if (!signal || this.#listeners.has(signal)) continue;
+      if (!signal || signal === last) continue;
+      last = signal;
+      if (this.#listeners.has(signal)) continue;
       const onAbort = () => this.#cancel(signal);
       this.#listeners.set(signal, onAbort);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -331,13 +345,13 @@ export class ChunkRun {
         const e = entries[i];
         if (!outcome || !e) return;
         if (outcome.ok) this.#settle.succeed(e, outcome.value);
-        else this.#settle.fail(e, failureOf(outcome.error, this.#group.name, this.#host.module));
+        else this.#fail(e, outcome.error);
         entries[i] = undefined;
       });
     } else {
       for (const [i, error] of failures) {
         const e = entries[base + i];
-        if (e) this.#settle.fail(e, failureOf(error, this.#group.name, this.#host.module));
+        if (e) this.#fail(e, error);
       }
       for (let i = 0; i < values.length; i++) {
         const e = entries[base + i];
@@ -349,6 +363,11 @@ export class ChunkRun {
       if (entries[i]?.done) entries[i] = undefined;
     }
     this.#growth?.onBatch(report.ms, report.count);
+  }
+
+  /** Fails `e` with the worker's failure report. */
+  #fail(e: ChunkEntry, error: SerializedError): void {
+    this.#settle.fail(e, failureOf(error, this.#group.name, this.#host.module, e.index));
   }
 
   /**
@@ -375,8 +394,4 @@ export class ChunkRun {
     halt();
     return undefined;
   }
-}
-
-function isCloneFailure(error: unknown): boolean {
-  return (error as { name?: unknown } | undefined)?.name === 'DataCloneError';
 }

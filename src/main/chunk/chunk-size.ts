@@ -27,7 +27,7 @@ export const READY_BATCHES = 2;
 /** Bounds of an automatic chunk size. */
 export const AUTO_MIN = 1;
 /** @see AUTO_MIN */
-export const AUTO_MAX = 1024;
+export const AUTO_MAX = 4096;
 
 /**
  * The learnt chunk size of one task. Starts at {@link AUTO_MIN}; each finished
@@ -37,7 +37,7 @@ export const AUTO_MAX = 1024;
  * ```ts
  * const s = new AutoSize();
  * s.observe(0.2, 100);   // 100 items took 0.2 ms in the worker
- * s.size;                // 1024: as many as a message may carry
+ * s.size;                // 4096: as many as a message may carry
  * s.observe(10, 100);    // 0.1 ms per item now
  * s.size;                // about 160: 16 ms of work per message
  * ```

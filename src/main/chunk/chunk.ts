@@ -14,6 +14,7 @@ import {
   ChunkEntry,
   type ChunkGrowth,
   type ChunkHost,
+  type ChunkOutcome,
   type ChunkSettler,
   Deferred,
 } from './chunk-entry.js';
@@ -300,7 +301,7 @@ export class Chunker {
     };
     const run = new ChunkRun(this.#host, group, settle, growth);
     if (growth) group.growing.add(run);
-    void run.run(entries).then((outcome) => {
+    const ended = (outcome: ChunkOutcome) => {
       group.inFlight--;
       group.growing.delete(run);
       if (outcome.ms !== undefined) sizer?.observe(outcome.ms, entries.length);
@@ -309,6 +310,12 @@ export class Chunker {
       if (group.queued === 0) this.#steal(group);
       if (group.queued > 0) this.#flush(group, false);
       else this.#groups.forget(group);
+    };
+    run.run(entries).then(ended, (error: unknown) => {
+      // Nothing a task or an item does gets here; should the run itself
+      // break, its entries fail rather than wait forever on a held slot.
+      for (const e of [...entries, ...run.entries]) settle.fail(e, error);
+      ended({ answered: false, again: [] });
     });
   }
 

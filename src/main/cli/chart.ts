@@ -26,7 +26,7 @@ export function renderReport(report: SizeReport, title: string, barWidth = 40): 
   const header = ['threads', 'items/s', `speedup vs ${base}`, 'p50 ms', 'p99 ms', 'utilization'];
   const rows = report.sizes.map((s) => [
     String(s.threads),
-    num(s.opsPerSec),
+    num(s.itemsPerSec),
     `${s.speedup.toFixed(2)}x`,
     num(s.p50Ms),
     num(s.p99Ms),
@@ -36,12 +36,12 @@ export function renderReport(report: SizeReport, title: string, barWidth = 40): 
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
 
-  const best = Math.max(...report.sizes.map((s) => s.opsPerSec));
+  const best = Math.max(...report.sizes.map((s) => s.itemsPerSec));
   const label = Math.max(...report.sizes.map((s) => String(s.threads).length));
   const chart = report.sizes.map((s) => {
     const mark = s.threads === report.recommended ? '  ◀ recommended' : '';
-    const b = bar(s.opsPerSec, best, barWidth).padEnd(barWidth);
-    return `${String(s.threads).padStart(label)} │${b} ${num(s.opsPerSec)}${mark}`;
+    const b = bar(s.itemsPerSec, best, barWidth).padEnd(barWidth);
+    return `${String(s.threads).padStart(label)} │${b} ${num(s.itemsPerSec)}${mark}`;
   });
   const threads = report.recommended === 1 ? 'thread' : 'threads';
   return [

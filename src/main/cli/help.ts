@@ -33,8 +33,10 @@ Options:
                          (default: 1, 2, 4, ... up to os.availableParallelism())
   --duration MS          measuring time per size, ms (default: 2000)
   --json                 print one JSON object instead:
-                         { task, sizes: [{ threads, opsPerSec, speedup, p50Ms,
-                           p99Ms, utilization }], recommended }
+                         { task, sizes: [{ threads, itemsPerSec, opsPerSec,
+                           speedup, p50Ms, p99Ms, utilization }], recommended }
+                         (opsPerSec: the same figure as itemsPerSec, its
+                         first name, kept for existing readers)
   --svg FILE             also write throughput and p99 against threads as SVG
   -h, --help             show this help
 

@@ -26,6 +26,8 @@ const HELD_LIMIT = 1024;
 export interface LineCounters {
   /** Bytes of input read. */
   onBytes?(bytes: number): void;
+  /** A line was read (before it is parsed). */
+  onLine?(): void;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function runLines(
     let index = 0;
     for await (const text of lines(input, counters.onBytes)) {
       line++;
+      counters.onLine?.();
       let item: unknown;
       try {
         item = JSON.parse(text);

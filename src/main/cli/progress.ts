@@ -4,13 +4,27 @@ import { bar, num } from './chart.js';
 
 /** Counters the bar shows. */
 export interface ProgressState {
-  /** Lines written (results and defaults). */
+  /** Lines finished (a result, a default or an error written), in line order. */
   done: number;
   /** Lines that failed for good. */
   failed: number;
+  /** Lines read from the input so far (ahead of `done`: they are in flight). */
+  read: number;
   /** Bytes read so far, and the input's size when known (a file). */
   bytes: number;
   totalBytes: number | undefined;
+}
+
+/**
+ * The share of a file's lines that are done: `done` over the file's line
+ * count, estimated from the bytes per line read so far (exact once the whole
+ * file has been read). `undefined` when the size is unknown (stdin).
+ */
+export function doneShare(s: ProgressState): number | undefined {
+  if (s.totalBytes === undefined || s.totalBytes === 0) return undefined;
+  if (s.read === 0 || s.bytes === 0) return 0;
+  const lines = (s.read * s.totalBytes) / s.bytes;
+  return Math.min(1, s.done / lines);
 }
 
 /** A one-line bar redrawn in place; `clear()` before writing other lines to the same stream. */
@@ -23,7 +37,7 @@ export class ProgressBar {
 
   constructor(out: Writable & { readonly columns?: number }, totalBytes: number | undefined) {
     this.#out = out;
-    this.state = { done: 0, failed: 0, bytes: 0, totalBytes };
+    this.state = { done: 0, failed: 0, read: 0, bytes: 0, totalBytes };
     this.#timer = setInterval(() => this.draw(), 100);
     this.#timer.unref();
   }
@@ -34,9 +48,11 @@ export class ProgressBar {
     const secs = (performance.now() - this.#started) / 1000;
     const rate = secs > 0 ? s.done / secs : 0;
     const failed = s.failed > 0 ? `, ${s.failed.toLocaleString('en-US')} failed` : '';
-    const counts = `${s.done.toLocaleString('en-US')} lines${failed}, ${num(rate)}/s, ${secs.toFixed(1)} s`;
-    if (s.totalBytes === undefined || s.totalBytes === 0) return `poolcall run: ${counts}`;
-    const share = Math.min(1, s.bytes / s.totalBytes);
+    const lines = (n: number) => n.toLocaleString('en-US');
+    const share = doneShare(s);
+    const read = share === undefined ? '' : ` (${lines(s.read)} read)`;
+    const counts = `${lines(s.done)} lines done${read}${failed}, ${num(rate)}/s, ${secs.toFixed(1)} s`;
+    if (share === undefined) return `poolcall run: ${counts}`;
     const width = Math.max(10, Math.min(30, (this.#out.columns ?? 80) - counts.length - 12));
     return `${bar(share, 1, width).padEnd(width, '░')} ${(share * 100).toFixed(0).padStart(3)}% ${counts}`;
   }

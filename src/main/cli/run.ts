@@ -4,8 +4,7 @@ import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { isPoolcallError } from '../common/errors.js';
-import { createPool, type Pool } from '../pool/pool.js';
+import { createPool } from '../pool/pool.js';
 import {
   moduleAndTask,
   parseCommand,
@@ -21,9 +20,7 @@ import { type CliIO, write } from './io.js';
 import type { LineWriter } from './ordered.js';
 import { runLines, type StepOptions } from './pipeline.js';
 import { ProgressBar } from './progress.js';
-
-/** A task name no module exports (warm-up calls load the module, then fail). */
-const WARM_UP = '\u0000poolcall warm-up';
+import { loadAndCheck } from './task-check.js';
 
 /** The settings of one `poolcall run`. */
 interface RunSettings {
@@ -112,7 +109,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   const output: Writable = s.outFile === undefined ? io.stdout : createWriteStream(s.outFile);
   const progress = io.stderr.isTTY === true ? new ProgressBar(io.stderr, totalBytes) : undefined;
   const pool = createPool(s.module, { maxThreads: s.threads });
-  await warmUp(pool, s.threads);
+  await loadAndCheck(pool, s.threads, s.task, 'run');
   let failed = 0;
   const writeLine: LineWriter = async (line, outcome) => {
     const text = outcome.ok ? serialise(outcome.value) : outcome.error;
@@ -133,6 +130,9 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       onBytes: (n) => {
         if (progress) progress.state.bytes += n;
       },
+      onLine: () => {
+        if (progress) progress.state.read++;
+      },
     });
   } finally {
     progress?.stop();
@@ -143,22 +143,6 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     }
   }
   return failed > 0 ? 1 : 0;
-}
-
-/**
- * Starts every thread and loads the task module in it before any line runs, so
- * that `--timeout` does not count thread start and module load. The call
- * names no task, so it fails with ERR_UNKNOWN_TASK once the module is loaded;
- * a module that fails to load fails the whole run here, once.
- */
-async function warmUp(pool: Pool, threads: number): Promise<void> {
-  const calls = Array.from({ length: threads }, () => pool.run(WARM_UP, undefined));
-  for (const outcome of await Promise.allSettled(calls)) {
-    if (outcome.status === 'fulfilled' || isPoolcallError(outcome.reason, 'ERR_UNKNOWN_TASK'))
-      continue;
-    await pool.close({ force: true });
-    throw outcome.reason;
-  }
 }
 
 /** The JSON text of a value (`undefined` becomes `null`), or the error that prevents it (a BigInt, a cycle). */

@@ -17,6 +17,7 @@ import { sizeHelp } from './help.js';
 import type { CliIO } from './io.js';
 import { measureSizes } from './measure.js';
 import { renderSvg } from './svg.js';
+import { checkTask } from './task-check.js';
 
 /** Measuring time per size when `--duration` is not given, ms. */
 export const DEFAULT_DURATION = 2000;
@@ -65,6 +66,7 @@ export async function sizeCommand(args: readonly string[], io: CliIO): Promise<n
       ? await readSamples(inputsFile)
       : [input === undefined ? undefined : parseJsonFlag('size', 'input', input)];
 
+  await checkTask(module, task, 'size');
   const json = parsed.values.json === true;
   const chatty = !json && io.stderr.isTTY === true;
   const report = await measureSizes({

@@ -33,7 +33,7 @@ export function renderSvg(report: SizeReport, title: string): string {
   const sizes = report.sizes;
   const plotW = W - M.left - M.right;
   const plotH = H - M.top - M.bottom;
-  const tOps = ticks(Math.max(...sizes.map((s) => s.opsPerSec)));
+  const tOps = ticks(Math.max(...sizes.map((s) => s.itemsPerSec)));
   const tP99 = ticks(Math.max(...sizes.map((s) => s.p99Ms)));
   const maxOps = tOps[tOps.length - 1] ?? 1;
   const maxP99 = tP99[tP99.length - 1] ?? 1;
@@ -64,10 +64,10 @@ export function renderSvg(report: SizeReport, title: string): string {
   }
   for (const [i, s] of sizes.entries()) {
     const bw = slot * 0.56;
-    const y = yOps(s.opsPerSec);
+    const y = yOps(s.itemsPerSec);
     const rec = s.threads === report.recommended;
     parts.push(
-      `<rect x="${f(x(i) - bw / 2)}" y="${f(y)}" width="${f(bw)}" height="${f(M.top + plotH - y)}" fill="${BAR}"${rec ? ' stroke="#222" stroke-width="2"' : ''}><title>${s.threads} threads: ${label(s.opsPerSec)} items/s, speedup ${s.speedup}x</title></rect>`,
+      `<rect x="${f(x(i) - bw / 2)}" y="${f(y)}" width="${f(bw)}" height="${f(M.top + plotH - y)}" fill="${BAR}"${rec ? ' stroke="#222" stroke-width="2"' : ''}><title>${s.threads} threads: ${label(s.itemsPerSec)} items/s, speedup ${s.speedup}x</title></rect>`,
       `<text x="${f(x(i))}" y="${M.top + plotH + 18}" text-anchor="middle">${s.threads}${rec ? ' ★' : ''}</text>`,
     );
   }

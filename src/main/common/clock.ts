@@ -10,10 +10,14 @@ export interface Clock {
   now(): number;
   /**
    * Resolves after `ms` (any finite duration, in full; `Infinity`: never);
-   * rejects with the signal's reason when it aborts first.
+   * rejects with the signal's reason when it aborts first. With
+   * `options.unref`, a real timer does not keep the process alive.
    */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal, options?: SleepOptions): Promise<void>;
 }
+
+/** Options of {@link Clock.sleep}: those of {@link setTimer}. */
+export type SleepOptions = TimerOptions;
 
 /**
  * The longest delay one Node timer honours, 2^31 - 1 ms (about 24.8 days):
@@ -51,7 +55,7 @@ export function setTimer(fn: () => void, ms: number, options: TimerOptions = {})
 /** The real clock: `performance.now()` and {@link setTimer} (chained past 2^31 - 1 ms). */
 export const realClock: Clock = {
   now: () => performance.now(),
-  sleep(ms, signal) {
+  sleep(ms, signal, options) {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (!(ms > 0) && !signal) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -59,10 +63,14 @@ export const realClock: Clock = {
         cancel();
         reject(signal?.reason);
       };
-      const cancel = setTimer(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
+      const cancel = setTimer(
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        ms,
+        options,
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   },

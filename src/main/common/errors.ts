@@ -14,6 +14,7 @@ export type PoolcallErrorCode =
   | 'ERR_DATA_CLONE'
   | 'ERR_MODULE_LOAD'
   | 'ERR_MISSING_PEER'
+  | 'ERR_REMOTE_JOB_LOST'
   | 'ERR_UNSUPPORTED_RUNTIME';
 
 const kPoolcallError = Symbol.for('poolcall.error');
@@ -72,6 +73,28 @@ export class WorkerCrashedError extends PoolcallError {
   }
 }
 
+/**
+ * An item could not be cloned to a worker, or its result back to the main
+ * thread (a function, a symbol, a Proxy, a getter or Proxy trap that throws,
+ * a structure nested too deep, a buffer marked with `transfer()` that was
+ * already moved). Only that item fails; `cause` is the engine's
+ * `DataCloneError`, or whatever the getter or trap threw.
+ *
+ * @example
+ * ```ts
+ * const out = await alcall(items, pool.task('parse'), { returnExceptions: true });
+ * for (const r of out) if (isPoolcallError(r, 'ERR_DATA_CLONE')) console.log((r as ItemCloneError).index);
+ * ```
+ */
+export class ItemCloneError extends PoolcallError {
+  /** The item's index in its call's input (0 for `pool.run` and a handle called directly). */
+  readonly index: number;
+  constructor(message: string, index: number, options: PoolcallErrorOptions = {}) {
+    super('ERR_DATA_CLONE', message, options);
+    this.index = index;
+  }
+}
+
 /** The pool was closed before or while the call was waiting. */
 export class PoolClosedError extends PoolcallError {
   constructor(message = 'The pool is closed') {
@@ -102,6 +125,27 @@ export class UnsupportedRuntimeError extends PoolcallError {
     super('ERR_UNSUPPORTED_RUNTIME', message);
     this.runtime = runtime;
     this.feature = feature;
+  }
+}
+
+/**
+ * A BullMQ job that Redis lost (restarted without persistence, flushed)
+ * while a producer waited for it, once more often than `lostJobRetries`
+ * allows: each earlier loss added the job again under a new id.
+ */
+export class RemoteJobLostError extends PoolcallError {
+  /** The id of the job Redis lost last. */
+  readonly jobId: string;
+  /** How many times Redis lost the job. */
+  readonly losses: number;
+  constructor(jobId: string, losses: number, message?: string) {
+    super(
+      'ERR_REMOTE_JOB_LOST',
+      message ??
+        `Job ${jobId} was lost from Redis ${losses === 1 ? 'once' : `${losses} times`} (restarted without persistence, or flushed)`,
+    );
+    this.jobId = jobId;
+    this.losses = losses;
   }
 }
 

@@ -50,6 +50,11 @@ export class CallGate {
     return this.#active;
   }
 
+  /** Callers waiting for a slot. */
+  get waiting(): number {
+    return this.#waiters.length - this.#head;
+  }
+
   /** Takes a slot when one is free and nobody waits. */
   tryAcquire(): boolean {
     if (this.#head < this.#waiters.length || this.#active >= this.limit) return false;
@@ -80,6 +85,11 @@ export class CallGate {
   /** Gives a slot back, handing it to the longest waiter. */
   release(): void {
     this.#active--;
+    this.admit();
+  }
+
+  /** Hands free slots to the longest waiters (call it after the limit grew). */
+  admit(): void {
     while (this.#head < this.#waiters.length && this.#active < this.limit) {
       const waiter = this.#waiters[this.#head]!;
       this.#head++;
@@ -90,6 +100,17 @@ export class CallGate {
     if (this.#head > 1024 && this.#head * 2 > this.#waiters.length) {
       this.#waiters = this.#waiters.slice(this.#head);
       this.#head = 0;
+    }
+  }
+
+  /** Rejects every waiter with `reason`; slots held stay held. */
+  clear(reason: unknown): void {
+    const waiters = this.#waiters.slice(this.#head);
+    this.#waiters = [];
+    this.#head = 0;
+    for (const waiter of waiters) {
+      waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.reject(reason);
     }
   }
 

@@ -2,6 +2,8 @@
  * Retry policy as data, the delay it gives before each retry, and `retry()`:
  * the older AsyncUtils retry, shaped like p-retry.
  */
+
+import { attemptError, isStopRetrying } from '../../shared/failure.js';
 import { invoke, untilAborted } from '../common/abort.js';
 import { type Clock, realClock } from '../common/clock.js';
 import { effectiveSignal } from '../common/context.js';
@@ -53,9 +55,19 @@ export interface RetryContext {
   readonly signal: AbortSignal | undefined;
 }
 
+/** What `onFailedAttempt` is told of a failed attempt. */
+export interface FailedAttempt {
+  /** The attempt's error (a thrown non-Error value arrives as a TypeError, the value as `cause`). */
+  readonly error: Error;
+  /** The attempt that failed, from 1. */
+  readonly attempt: number;
+  /** Attempts still allowed by `retries` (`Infinity` when retrying forever). */
+  readonly retriesLeft: number;
+}
+
 /** Options of {@link retry}. Durations in ms. */
 export interface RetryOptions {
-  /** Retries after the first attempt: attempts = retries + 1. @default 3 */
+  /** Retries after the first attempt: attempts = retries + 1; `Infinity` retries until success. @default 3 */
   retries?: number;
   /** Delay before the first retry, ms. @default 1000 */
   delay?: number;
@@ -75,6 +87,24 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Told of each failed attempt that will be retried, before the delay; awaited. */
   onRetry?: (error: unknown, attempt: number, delay: number) => void | Promise<void>;
+  /**
+   * Told of every failed attempt (the last one too), before `retryIf` and
+   * `maxRetryTime` decide (p-retry's hook order); awaited. When it throws,
+   * retrying stops and the call rejects with its error. Not told of a
+   * `StopRetrying` or a cancellation.
+   * @default (none)
+   */
+  onFailedAttempt?: (failure: FailedAttempt) => void | Promise<void>;
+  /**
+   * Time budget for retrying, ms, counted from the first attempt's start:
+   * no retry starts after it (a retry whose delay would end past it is not
+   * made, and the call rejects with the last error). Attempts already
+   * running are not cut short (that is a timeout's job).
+   * @default Infinity
+   */
+  maxRetryTime?: number;
+  /** Delay timers do not keep the process alive (Node's `timeout.unref()`). @default false */
+  unref?: boolean;
   /** @default realClock */
   clock?: Clock;
 }
@@ -88,6 +118,9 @@ const schema = {
   retryIf: 'function',
   signal: 'signal',
   onRetry: 'function',
+  onFailedAttempt: 'function',
+  maxRetryTime: 'any',
+  unref: 'boolean',
   clock: 'object',
 } as const;
 
@@ -95,9 +128,11 @@ const schema = {
  * Calls `fn` until it succeeds, at most `retries + 1` times, waiting
  * `delay × backoffFactor ** (k − 1)` (capped by `maxDelay`, optionally
  * jittered) before retry k. Rejects with the last error, at once with an
- * error `retryIf` refuses, and with `signal.reason` when cancelled (also while
- * an attempt or a delay is in progress). Bad options reject with a TypeError
- * or RangeError.
+ * error `retryIf` refuses or a {@link StopRetrying}'s error, when
+ * `maxRetryTime` is spent, and with `signal.reason` when cancelled (also
+ * while an attempt or a delay is in progress). A thrown value that is not an
+ * Error is retried like any failure and surfaces as a TypeError naming it.
+ * Bad options reject with a TypeError or RangeError.
  *
  * @example
  * ```ts
@@ -119,10 +154,14 @@ export async function retry<R>(
     jitter = false,
     retryIf,
     onRetry,
+    onFailedAttempt,
+    maxRetryTime = Number.POSITIVE_INFINITY,
     clock = realClock,
   } = options;
   const signal = effectiveSignal(options.signal);
   const policy: BackoffPolicy = { delay, backoffFactor, maxDelay, jitter };
+  const sleep = options.unref ? { unref: true } : undefined;
+  const started = clock.now();
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted) throw signal.reason;
     try {
@@ -130,13 +169,20 @@ export async function retry<R>(
         invoke(() => fn({ attempt, signal })),
         signal,
       );
-    } catch (error) {
+    } catch (thrown) {
       if (signal?.aborted) throw signal.reason;
+      const error = attemptError(thrown);
+      if (isStopRetrying(thrown)) throw error;
+      if (onFailedAttempt) {
+        await onFailedAttempt({ error, attempt, retriesLeft: retries - attempt + 1 });
+        if (signal?.aborted) throw signal.reason;
+      }
       if (attempt > retries) throw error;
       if (retryIf && !(await retryIf(error))) throw error;
       const wait = nextDelay(policy, attempt);
+      if (clock.now() + wait - started > maxRetryTime) throw error;
       await onRetry?.(error, attempt, wait);
-      await clock.sleep(wait, signal);
+      await clock.sleep(wait, signal, sleep);
     }
   }
 }
@@ -147,6 +193,12 @@ function checkRetryOptions(fn: unknown, options: RetryOptions): void {
   }
   checkOptions('retry', options, schema);
   const { backoffFactor, maxDelay, jitter } = options;
+  checkNumber(
+    'maxRetryTime',
+    options.maxRetryTime,
+    (n) => n >= 0,
+    'a number >= 0 (ms) or Infinity',
+  );
   checkNumber(
     'backoffFactor',
     backoffFactor,

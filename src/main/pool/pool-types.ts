@@ -1,4 +1,5 @@
 /** The public types of a pool: task handles, `pool.run` options, statistics. */
+import type { TaskContext } from '../../worker/index.js';
 import type { DurationSummary } from '../dispatch/stats.js';
 
 /** The names of a module's exported functions. */
@@ -13,20 +14,33 @@ export type TaskItem<F> = F extends (item: infer I, ...rest: never[]) => unknown
 /** The resolved result type of a task function. */
 export type TaskResult<F> = F extends (...args: never[]) => infer R ? Awaited<R> : never;
 
-/** A callable handle to a worker task: runs the task in a pool worker. */
+/**
+ * The `kwargs` type a task function reads from its context (`ctx.kwargs` of a
+ * `defineTask` task); `unknown` for a plain export, which receives none.
+ */
+export type TaskKwargs<F> = F extends (item: never, ctx: TaskContext<infer K>) => unknown
+  ? K
+  : unknown;
+
+/**
+ * A callable handle to a worker task: runs the task in a pool worker. It
+ * takes the item alone; per-call `kwargs`, `signal` and `timeout` go through
+ * `pool.run(name, item, options)`, and alcall / bcall / imap hand their
+ * `kwargs` option to every item.
+ */
 export type TaskHandle<I, R> = (item: I) => Promise<R>;
 
 /** The handle type of task `N` of module `M`. */
 export type HandleOf<M, N extends TaskName<M>> = TaskHandle<TaskItem<M[N]>, TaskResult<M[N]>>;
 
-/** Options of one `pool.run` call. */
-export interface RunOptions {
+/** Options of one `pool.run` call; `K` is the task's `kwargs` type. */
+export interface RunOptions<K = unknown> {
   /** Cancels the call; a running task's worker is terminated. Rejects with TaskAbortedError. */
   signal?: AbortSignal;
   /** Limit in ms, counted from when a worker takes the task. Rejects with TaskTimeoutError. */
   timeout?: number;
-  /** Handed to `defineTask` tasks as `ctx.kwargs`. */
-  kwargs?: unknown;
+  /** Handed to `defineTask` tasks as `ctx.kwargs` (typed from the task's context). */
+  kwargs?: K;
   /** Receives `ctx.progress(value)` reports. */
   onProgress?: (value: unknown) => void;
 }

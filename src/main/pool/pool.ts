@@ -18,6 +18,7 @@ import { checkRuntime, currentRuntime, rebindsWorkerData } from '../common/runti
 import { type AttemptRequest, bindTarget, type TaskTarget } from '../common/target.js';
 import { Dispatcher } from '../dispatch/dispatch.js';
 import { TaskTransform, type TransformOptions } from '../scheduler/transform.js';
+import type { KnownKeys, NoOptions } from '../scheduler/types.js';
 import { checkPoolOptions, type PoolOptions } from './pool-options.js';
 import type {
   CloseOptions,
@@ -25,11 +26,13 @@ import type {
   PoolStats,
   RunOptions,
   TaskItem,
+  TaskKwargs,
   TaskName,
   TaskResult,
 } from './pool-types.js';
 import { progressPort } from './progress-port.js';
 import { SingleCall, type SingleHost } from './single-call.js';
+import { Spares } from './spares.js';
 import { shareWorkerDescriptors } from './worker-descriptors.js';
 
 export type { PoolOptions } from './pool-options.js';
@@ -40,6 +43,7 @@ export type {
   RunOptions,
   TaskHandle,
   TaskItem,
+  TaskKwargs,
   TaskName,
   TaskResult,
 } from './pool-types.js';
@@ -55,6 +59,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   readonly #maxQueue: number;
   readonly #running = new Set<{ abort(reason?: unknown): void }>();
   readonly #chunker: Chunker;
+  readonly #spares: Spares;
   readonly #host: SingleHost;
   /** Learnt run times of single calls, by task: how many may travel together when they wait. */
   readonly #paces = new Map<string, AutoSize>();
@@ -112,6 +117,12 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       ...(options.env ? { env: options.env } : {}),
     });
     this.#piscina.on('error', () => {});
+    this.#spares = new Spares(
+      this.#piscina,
+      this.#threads,
+      options.minThreads ?? this.#threads,
+      spare,
+    );
     shareWorkerDescriptors(this.#piscina);
     this.#dispatcher = new Dispatcher({
       slots: this.#threads * perWorker,
@@ -153,6 +164,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       onTerminated: () => {
         this.#terminated++;
       },
+      onTerminating: () => this.#spares.terminating(),
       progressPort,
     });
   }
@@ -201,7 +213,10 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
    * await pipeline(lines, pool.transform('parse', { chunkSize: 'auto' }), output);
    * ```
    */
-  transform<N extends TaskName<M>>(name: N, options: TransformOptions = {}): TaskTransform {
+  transform<N extends TaskName<M>, const O extends TransformOptions = NoOptions>(
+    name: N,
+    options?: O & TransformOptions & KnownKeys<O, TransformOptions>,
+  ): TaskTransform {
     return new TaskTransform(this.task(name) as never, options);
   }
 
@@ -209,7 +224,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   run<N extends TaskName<M>>(
     name: N,
     item: TaskItem<M[N]>,
-    options?: RunOptions,
+    options?: RunOptions<TaskKwargs<M[N]>>,
   ): Promise<TaskResult<M[N]>> {
     if (!options)
       return this.attempt(name, { item, index: 0, attempt: 1 }) as Promise<TaskResult<M[N]>>;

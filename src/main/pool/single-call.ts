@@ -17,8 +17,15 @@ import { collectTransfers } from '../../shared/transfer.js';
 import type { SingleValue, TaskRequest, TaskResponse } from '../../worker/protocol.js';
 import { ChunkEntry, type EntryOwner } from '../chunk/chunk-entry.js';
 import type { AutoSize } from '../chunk/chunk-size.js';
-import { isPoolcallError, TaskAbortedError } from '../common/errors.js';
-import { piscinaFailure, settle } from '../common/outcome.js';
+import { TaskAbortedError } from '../common/errors.js';
+import {
+  cloneError,
+  cloneProblem,
+  isDataCloneError,
+  mayBeUnsent,
+  piscinaFailure,
+  settle,
+} from '../common/outcome.js';
 import type { AttemptRequest } from '../common/target.js';
 import type { Dispatcher, Lease, Ticket } from '../dispatch/dispatch.js';
 
@@ -58,6 +65,9 @@ interface RunOptions {
 /** Options of a call with neither a signal nor transfers (piscina copies them, never changes them). */
 const NO_OPTIONS: RunOptions = Object.freeze({});
 
+/** The transfer list of a call that moves nothing. */
+const NO_TRANSFERS: readonly (ArrayBuffer | MessagePort)[] = Object.freeze([]);
+
 /** Most calls that travel together as one packed chunk. */
 const PACK_MAX = 64;
 
@@ -71,6 +81,8 @@ export class SingleCall implements Ticket {
   readonly #reject: (error: unknown) => void;
   #lease: Lease | undefined;
   #progress: ReturnType<SingleHost['progressPort']> | undefined;
+  /** What the message was to move: moved buffers tell a posted message from one that failed to clone. */
+  #transfers: readonly (ArrayBuffer | MessagePort)[] = NO_TRANSFERS;
   #settled = false;
 
   constructor(
@@ -140,9 +152,18 @@ export class SingleCall implements Ticket {
       }
       if (typeof item === 'object' && item !== null) {
         transferList ??= [];
-        collectTransfers(item, transferList);
+        try {
+          collectTransfers(item, transferList);
+        } catch (error) {
+          // A getter or Proxy trap of the item threw, or a buffer was moved before.
+          this.#unsent(error);
+          return;
+        }
       }
-      if (transferList && transferList.length > 0) options = { ...options, transferList };
+      if (transferList && transferList.length > 0) {
+        options = { ...options, transferList };
+        this.#transfers = transferList;
+      }
       host.piscina.run(message, options as never).then(
         (response: TaskResponse | SingleValue) => this.#answered(response),
         (error: unknown) => this.#failed(error),
@@ -185,7 +206,7 @@ export class SingleCall implements Ticket {
     }
     let error: unknown;
     try {
-      settle({ ok: false, error: failed[1] }, this.#name, this.#host.module);
+      settle({ ok: false, error: failed[1] }, this.#name, this.#host.module, this.#request.index);
     } catch (e) {
       error = e;
     }
@@ -200,9 +221,24 @@ export class SingleCall implements Ticket {
       this.#finish(new TaskAbortedError(signal.reason), false);
       return;
     }
-    const failure = piscinaFailure(error, this.#name);
-    if (isPoolcallError(failure, 'ERR_DATA_CLONE')) this.#progress?.done(false);
-    this.#finish(failure, false);
+    // A message that failed to clone never reached a worker: the call fails alone.
+    const blame = mayBeUnsent(error, this.#transfers) ? this.#blame(error) : undefined;
+    if (blame) this.#unsent(error, blame);
+    else this.#finish(piscinaFailure(error, this.#name), false);
+  }
+
+  /** What of a message that may never have been posted failed to clone, if anything did. */
+  #blame(error: unknown): 'item' | 'kwargs' | undefined {
+    const { item, kwargs } = this.#request;
+    if (cloneProblem(item)) return 'item';
+    if (kwargs !== undefined && cloneProblem(kwargs)) return 'kwargs';
+    return isDataCloneError(error) ? 'item' : undefined;
+  }
+
+  /** The item (or the kwargs) could not be cloned to a worker: its message was never posted. */
+  #unsent(cause: unknown, what: 'item' | 'kwargs' = 'item'): void {
+    this.#progress?.done(false);
+    this.#finish(cloneError(this.#name, this.#request.index, what, cause), false);
   }
 
   #finish(error: unknown, ok: boolean, value?: unknown): void {

@@ -8,46 +8,9 @@ import { show } from '../common/validate.js';
 import { runItems } from './drive.js';
 import { type ALCallOptions, type Callable, checkALCallOptions } from './options.js';
 import { inputItems, shapeOutput } from './shape.js';
+import type { ALCallResult, ItemOf, KnownKeys, NoOptions, WithInputFlags } from './types.js';
 
-/** Whether boolean option `K` of options type `O` is on, off, or not known statically. */
-export type OptionFlag<O, K extends string> = K extends keyof O
-  ? O[K] extends true
-    ? 'on'
-    : O[K] extends false | undefined
-      ? 'off'
-      : 'maybe'
-  : 'off';
-
-/**
- * An item's result before output shaping: its value, `retryDefault` (when the
- * options may carry one) or, unless `returnExceptions` is known to be off,
- * its Error.
- */
-export type ItemValue<R, O> =
-  | R
-  | ('retryDefault' extends keyof O ? O['retryDefault' & keyof O] : never)
-  | (OptionFlag<O, 'returnExceptions'> extends 'off' ? never : Error);
-
-/** An item's entry in the result: `[value, durationMs]` with `retryTiming`. */
-export type TimedValue<R, O> = {
-  off: ItemValue<R, O>;
-  on: [ItemValue<R, O>, number];
-  maybe: ItemValue<R, O> | [ItemValue<R, O>, number];
-}[OptionFlag<O, 'retryTiming'>];
-
-/**
- * The element type of alcall's result for a function returning `R` and
- * options `O`: with `retryDefault` it includes the default's type, with
- * `returnExceptions` `Error`, with `retryTiming` it is `[value, ms]`;
- * `dropna` removes `null`/`undefined`; `flatten` gives `unknown`. Options
- * typed only as `ALCallOptions` give the widest of these.
- */
-export type ALCallResult<R, O> =
-  OptionFlag<O, 'flatten'> extends 'off'
-    ? OptionFlag<O, 'dropna'> extends 'on'
-      ? NonNullable<TimedValue<R, O>>
-      : TimedValue<R, O>
-    : unknown;
+export type { ALCallResult, ItemValue, TimedValue } from './types.js';
 
 /**
  * Calls `fn` on every item of `input` and resolves the results in input
@@ -55,7 +18,13 @@ export type ALCallResult<R, O> =
  * `ctx = { index, attempt, signal, kwargs }`, or a worker task handle from
  * `pool.task(name)` (runs in a pool worker; a timeout or cancel terminates
  * the worker). `input` is an array, any iterable (async too), or a single
- * value (a string is one value).
+ * value (a string is one value); an element that is a promise is awaited
+ * before `fn` sees it.
+ *
+ * Types: `fn` must accept the input's element type (awaited; with
+ * `sanitizeInput: true`, the nested leaves without `null`/`undefined`), so a
+ * task handle of another item type is a compile error. The result's element
+ * type follows the options: see {@link ALCallResult}.
  *
  * The first item that fails for good (no `retryDefault`, no
  * `returnExceptions`) rejects the call with its last error and cancels the
@@ -71,16 +40,16 @@ export type ALCallResult<R, O> =
  * // [[832040, 12.3], [1346269, 19.8]]
  * ```
  */
-export function alcall<T, R, const O extends ALCallOptions = Record<never, never>>(
-  input: Iterable<T> | AsyncIterable<T> | T,
-  fn: Callable<T, R>,
-  options?: O & ALCallOptions,
-): Promise<ALCallResult<R, O>[]>;
-/** alcall over an input whose items' type the function does not name (e.g. nested, with `sanitizeInput`). */
-export function alcall<R, const O extends ALCallOptions = Record<never, never>>(
-  input: unknown,
-  fn: Callable<never, R>,
-  options?: O & ALCallOptions,
+export function alcall<
+  I,
+  R,
+  const O extends ALCallOptions = NoOptions,
+  S extends boolean | undefined = undefined,
+  TS extends boolean | undefined = undefined,
+>(
+  input: I,
+  fn: Callable<ItemOf<NoInfer<I>, S, TS>, R>,
+  options?: O & WithInputFlags<ALCallOptions, S, TS> & KnownKeys<O, ALCallOptions>,
 ): Promise<ALCallResult<R, O>[]>;
 export async function alcall(
   input: unknown,

@@ -6,9 +6,10 @@
 import { type Clock, realClock } from '../common/clock.js';
 import { currentSignal, effectiveSignal, runWithSignal } from '../common/context.js';
 import { TaskAbortedError } from '../common/errors.js';
-import { type ALCallResult, alcall } from './alcall.js';
+import { alcall } from './alcall.js';
 import { type BCallOptions, type Callable, checkBCallOptions } from './options.js';
 import { inputItems } from './shape.js';
+import type { ALCallResult, ItemOf, KnownKeys, WithInputFlags } from './types.js';
 
 /**
  * Runs `fn` over `input` in batches of `batchSize`, each batch as one
@@ -16,7 +17,8 @@ import { inputItems } from './shape.js';
  * results, batches in order. The input is read lazily (an async iterable
  * too), so a source of any length runs in bounded memory. `sanitizeInput`
  * and `uniqueInput` apply across the whole input; output shaping per batch;
- * `initialDelay` is waited once.
+ * `initialDelay` is waited once. `fn` must accept the input's item type, as
+ * for {@link alcall}.
  *
  * While the consumer holds a batch, the next one already runs (one batch in
  * flight at a time); leaving the `for await` loop early cancels it. Bad
@@ -29,16 +31,16 @@ import { inputItems } from './shape.js';
  * }
  * ```
  */
-export function bcall<T, R, const O extends BCallOptions>(
-  input: Iterable<T> | AsyncIterable<T> | T,
-  fn: Callable<T, R>,
-  options: O & BCallOptions,
-): AsyncGenerator<ALCallResult<R, O>[], void, undefined>;
-/** bcall over an input whose items' type the function does not name. */
-export function bcall<R, const O extends BCallOptions>(
-  input: unknown,
-  fn: Callable<never, R>,
-  options: O & BCallOptions,
+export function bcall<
+  I,
+  R,
+  const O extends BCallOptions,
+  S extends boolean | undefined = undefined,
+  TS extends boolean | undefined = undefined,
+>(
+  input: I,
+  fn: Callable<ItemOf<NoInfer<I>, S, TS>, R>,
+  options: O & WithInputFlags<BCallOptions, S, TS> & KnownKeys<O, BCallOptions>,
 ): AsyncGenerator<ALCallResult<R, O>[], void, undefined>;
 export function bcall(
   input: unknown,
@@ -88,7 +90,7 @@ async function* batches(
         batch.push(step.value);
       }
       if (batch.length === 0) return undefined;
-      return alcall(batch, fn, { ...perBatch, signal });
+      return alcall(batch, fn as Callable<unknown, unknown>, { ...perBatch, signal });
     })();
     results.catch(() => {});
     current = { controller, results };

@@ -7,12 +7,13 @@
 
 import { AsyncResource } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
+import { noop } from '../common/abort.js';
 import type { Clock } from '../common/clock.js';
 import { effectiveSignal } from '../common/context.js';
 import { TaskAbortedError } from '../common/errors.js';
 import { type BulkRequest, type BulkSink, type TaskTarget, targetOf } from '../common/target.js';
 import { CallGate } from '../concurrency/call-gate.js';
-import { ItemEngine, type ItemResult, planOf } from './item.js';
+import { awaitable, ItemEngine, type ItemResult, planOf } from './item.js';
 import type { ALCallOptions, Callable, Progress } from './options.js';
 
 /** Where a run delivers its results. */
@@ -80,6 +81,7 @@ export function runItems(
     target?.runMany &&
     !target.ownsRetries &&
     !plan.timing &&
+    plan.maxRetryTime === Number.POSITIVE_INFINITY &&
     (options.throttlePeriod ?? 0) <= 0
   ) {
     const chunkSize = plan.chunkSize;
@@ -201,6 +203,8 @@ class Run {
     // An array is read by position (as its own iterator would read it), with
     // no iterator result object per item.
     const array = isPlainArray(source) ? source : undefined;
+    // A promise element that rejects before its turn is handled when its turn comes.
+    if (array) for (const value of array) if (value instanceof Promise) value.catch(noop);
     let position = 0;
     const iterator = array
       ? undefined
@@ -248,10 +252,12 @@ class Run {
         }
         this.#running++;
         const index = this.#read++;
-        if (batch) {
+        // A thenable element is awaited by the engine before its first attempt.
+        const element = batch ? awaitable(value) : value;
+        if (batch && Object.is(element, value)) {
           batch.items.push(value);
           batch.indices.push(index);
-        } else engine.run(value, index).then(this.#settle, this.#error);
+        } else engine.run(element, index).then(this.#settle, this.#error);
       }
     } finally {
       if (this.#finished) await iterator?.return?.();

@@ -7,11 +7,11 @@
 import { TaskAbortedError } from '../common/errors.js';
 import { targetOf } from '../common/target.js';
 import { show } from '../common/validate.js';
-import type { ALCallResult } from './alcall.js';
 import { runItems } from './drive.js';
 import { SeenSet } from './equal.js';
 import { type ALCallOptions, type Callable, checkALCallOptions } from './options.js';
 import { flattenDeep, inputItems } from './shape.js';
+import type { ALCallResult, ItemOf, KnownKeys, NoOptions, WithInputFlags } from './types.js';
 
 /** Options of {@link imap}: the alcall options plus `ordered`. */
 export interface IMapOptions extends ALCallOptions {
@@ -33,7 +33,8 @@ export const IMAP_DEFAULT_CONCURRENCY = 64;
  * Leaving the loop early cancels what is in flight (worker tasks are
  * terminated). An item that fails for good ends the generator with its error
  * (with `returnExceptions`, its Error is yielded instead). Bad options are
- * thrown by the first `next()`.
+ * thrown by the first `next()`. `fn` must accept the input's item type, as
+ * for {@link alcall}.
  *
  * @example
  * ```ts
@@ -42,16 +43,16 @@ export const IMAP_DEFAULT_CONCURRENCY = 64;
  * }
  * ```
  */
-export function imap<T, R, const O extends IMapOptions = Record<never, never>>(
-  input: Iterable<T> | AsyncIterable<T> | T,
-  fn: Callable<T, R>,
-  options?: O & IMapOptions,
-): AsyncGenerator<ALCallResult<R, O>, void, undefined>;
-/** imap over an input whose items' type the function does not name. */
-export function imap<R, const O extends IMapOptions = Record<never, never>>(
-  input: unknown,
-  fn: Callable<never, R>,
-  options?: O & IMapOptions,
+export function imap<
+  I,
+  R,
+  const O extends IMapOptions = NoOptions,
+  S extends boolean | undefined = undefined,
+  TS extends boolean | undefined = undefined,
+>(
+  input: I,
+  fn: Callable<ItemOf<NoInfer<I>, S, TS>, R>,
+  options?: O & WithInputFlags<IMapOptions, S, TS> & KnownKeys<O, IMapOptions>,
 ): AsyncGenerator<ALCallResult<R, O>, void, undefined>;
 export async function* imap(
   input: unknown,

@@ -5,11 +5,13 @@
  * it over a whole input.
  */
 
+import { attemptError, isStopRetrying } from '../../shared/failure.js';
+import { untilAborted } from '../common/abort.js';
 import { type Clock, realClock } from '../common/clock.js';
 import { TaskTimeoutError } from '../common/errors.js';
 import { type TaskTarget, targetOf } from '../common/target.js';
 import type { CallGate } from '../concurrency/call-gate.js';
-import type { ALCallOptions, Callable, CallContext } from './options.js';
+import type { ALCallOptions, Callable, CallContext, ItemFailedAttempt } from './options.js';
 import { asTuple } from './shape.js';
 
 /** The per-item rules of one call, resolved from its options. */
@@ -30,6 +32,9 @@ export interface ItemPlan {
   readonly taskKwargs: object | undefined;
   readonly chunkSize: number | 'auto' | undefined;
   readonly onTaskProgress: ((index: number, value: unknown) => void) | undefined;
+  readonly onFailedAttempt: ((failure: ItemFailedAttempt) => void | Promise<void>) | undefined;
+  /** Retry budget per item, ms from its first attempt's start. */
+  readonly maxRetryTime: number;
   readonly clock: Clock;
 }
 
@@ -49,6 +54,8 @@ export function planOf(options: ALCallOptions): ItemPlan {
     taskKwargs: options.kwargs,
     chunkSize: options.chunkSize,
     onTaskProgress: options.onTaskProgress,
+    onFailedAttempt: options.onFailedAttempt,
+    maxRetryTime: options.maxRetryTime ?? Number.POSITIVE_INFINITY,
     clock: options.clock ?? realClock,
   };
 }
@@ -110,6 +117,8 @@ export class ItemEngine {
    * Never rejects.
    */
   run(item: unknown, index: number): Promise<ItemResult> {
+    const element = awaitable(item);
+    if (!Object.is(element, item)) return this.#afterElement(element as Promise<unknown>, index);
     return this.#run(item, index, undefined);
   }
 
@@ -121,6 +130,21 @@ export class ItemEngine {
    */
   resume(item: unknown, index: number, error: unknown): Promise<ItemResult> {
     return this.#run(item, index, { error });
+  }
+
+  /** Awaits a promise element (holding the slot), then runs the item; a rejection fails it for good. */
+  async #afterElement(element: Promise<unknown>, index: number): Promise<ItemResult> {
+    const signal = this.#signal;
+    let item: unknown;
+    try {
+      item = await untilAborted(element, signal);
+    } catch (e) {
+      // A rejected element is not read again: its item fails without retries.
+      const error = attemptError(e);
+      if (this.#lost(error, true)) return { ok: false, index, error: signal.reason };
+      return this.#exhausted(index, error, undefined);
+    }
+    return this.#run(item, index, undefined);
   }
 
   async #run(
@@ -139,18 +163,19 @@ export class ItemEngine {
         }
       : undefined;
     let error: unknown;
+    let budgetFrom: number | undefined;
     for (let attempt = 1; ; attempt++) {
-      if (first && attempt === 1) {
-        if (this.#lost(first.error, attempt, attempts)) {
-          return { ok: false, index, error: signal.reason };
-        }
-        error = first.error;
-      } else {
+      let thrown: unknown;
+      if (first && attempt === 1) thrown = first.error;
+      else {
         try {
           const wait = this.#gate.pace(signal);
           if (wait) await wait;
           if (signal.aborted) throw signal.reason;
           if (onStart && !this.#target) onStart();
+          if (budgetFrom === undefined && plan.maxRetryTime !== Number.POSITIVE_INFINITY) {
+            budgetFrom = clock.now();
+          }
           const running = this.#attempt(item, index, attempt, onStart);
           const value = isThenable(running) ? await running : running;
           this.#gate.release();
@@ -161,24 +186,69 @@ export class ItemEngine {
             failed: false,
           };
         } catch (e) {
-          if (this.#lost(e, attempt, attempts)) return { ok: false, index, error: signal.reason };
-          error = e;
+          thrown = e;
         }
       }
-      if (attempt >= attempts) break;
+      const next = await this.#afterFailure(thrown, index, attempt, attempts, budgetFrom);
+      if (!next) return { ok: false, index, error: signal.reason };
+      error = next.error;
+      if (next.delay === undefined) break;
       try {
-        await clock.sleep(plan.retryDelay * plan.backoffFactor ** (attempt - 1), signal);
+        await clock.sleep(next.delay, signal);
         await this.#gate.acquire(signal);
       } catch {
         return { ok: false, index, error: signal.reason };
       }
     }
+    return this.#exhausted(index, error, started);
+  }
+
+  /**
+   * After a failed attempt (holding its slot): `onFailedAttempt`, then the
+   * decision. Resolves the item's error and the delay before its next
+   * attempt (`undefined`: it was the last), or `undefined` when the call was
+   * cancelled. A failure for good is reported before the slot is given back,
+   * synchronously unless the hook is awaited.
+   */
+  async #afterFailure(
+    thrown: unknown,
+    index: number,
+    attempt: number,
+    attempts: number,
+    budgetFrom: number | undefined,
+  ): Promise<{ readonly error: unknown; readonly delay: number | undefined } | undefined> {
+    const plan = this.#plan;
+    if (this.#signal.aborted) {
+      this.#gate.release();
+      return undefined;
+    }
+    let error = attemptError(thrown);
+    let last = attempt >= attempts || isStopRetrying(thrown);
+    if (!isStopRetrying(thrown) && plan.onFailedAttempt) {
+      try {
+        await plan.onFailedAttempt({ error, index, attempt, retriesLeft: attempts - attempt });
+      } catch (hookError) {
+        error = attemptError(hookError);
+        last = true;
+      }
+    }
+    const delay = last ? 0 : plan.retryDelay * plan.backoffFactor ** (attempt - 1);
+    if (!last && budgetFrom !== undefined) {
+      last = plan.clock.now() + delay - budgetFrom > plan.maxRetryTime;
+    }
+    if (this.#lost(error, last)) return undefined;
+    return { error, delay: last ? undefined : delay };
+  }
+
+  /** The end of an item whose attempts are over: its default, its Error, or its failure. */
+  #exhausted(index: number, error: unknown, started: number | undefined): ItemResult {
+    const plan = this.#plan;
     if (!plan.fallback && !plan.returnExceptions) return { ok: false, index, error };
     const value = plan.fallback ? plan.fallback.value : error;
     return {
       ok: true,
       index,
-      value: plan.timing ? timed(value, started, clock) : value,
+      value: plan.timing ? timed(value, started, plan.clock) : value,
       failed: true,
     };
   }
@@ -188,10 +258,10 @@ export class ItemEngine {
    * slot is given back), gives the slot back, and tells whether the call was
    * cancelled meanwhile.
    */
-  #lost(error: unknown, attempt: number, attempts: number): boolean {
+  #lost(error: unknown, last: boolean): boolean {
     const plan = this.#plan;
     const signal = this.#signal;
-    if (attempt >= attempts && !plan.fallback && !plan.returnExceptions && !signal.aborted) {
+    if (last && !plan.fallback && !plan.returnExceptions && !signal.aborted) {
       this.#onFailure?.(error);
     }
     this.#gate.release();
@@ -260,6 +330,31 @@ export class ItemEngine {
 function timed(value: unknown, started: number | undefined, clock: Clock): readonly unknown[] {
   const now = clock.now();
   return asTuple([value, now - (started ?? now)]);
+}
+
+/**
+ * An input element as the attempts see it: `value` itself, or, for a
+ * thenable, a promise of what it settles to. Its `then` is read once; a
+ * `then` getter that throws gives a rejected promise (the item fails, not the
+ * process). A native promise in an array is marked handled by the caller, so
+ * one that rejects before its turn is no unhandled rejection.
+ */
+export function awaitable(value: unknown): unknown {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return value;
+  let then: unknown;
+  try {
+    then = (value as { then?: unknown }).then;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (typeof then !== 'function') return value;
+  return new Promise((resolve, reject) => {
+    (then as (onFulfilled: (v: unknown) => void, onRejected: (e: unknown) => void) => void).call(
+      value,
+      resolve,
+      reject,
+    );
+  });
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

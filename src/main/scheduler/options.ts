@@ -37,13 +37,29 @@ export interface Progress {
   readonly elapsedMs: number;
 }
 
+/** What `onFailedAttempt` is told of an item's failed attempt. */
+export interface ItemFailedAttempt {
+  /** The attempt's error (a thrown non-Error value arrives as a TypeError, the value as `cause`). */
+  readonly error: Error;
+  /** The item's index in the call's input. */
+  readonly index: number;
+  /** The attempt that failed, from 1. */
+  readonly attempt: number;
+  /** Attempts still allowed by `numRetries` (`Infinity` when retrying forever). */
+  readonly retriesLeft: number;
+}
+
 /** Options of {@link alcall} (and, with `batchSize`, of bcall). Durations are in ms. */
 export interface ALCallOptions {
   /** Flatten nested arrays/iterables in the input and drop `null`/`undefined`. @default false */
   sanitizeInput?: boolean;
   /** Drop input items structurally equal to an earlier one. @default false */
   uniqueInput?: boolean;
-  /** Retries per item after its first attempt: attempts = numRetries + 1. @default 0 */
+  /**
+   * Retries per item after its first attempt: attempts = numRetries + 1;
+   * `Infinity` retries until success (bound it with `maxRetryTime` or a signal).
+   * @default 0
+   */
   numRetries?: number;
   /** Waited once, before the first call. @default 0 */
   initialDelay?: number;
@@ -64,6 +80,21 @@ export interface ALCallOptions {
    * @default (no limit)
    */
   retryTimeout?: number;
+  /**
+   * Retry budget per item, ms from its first attempt's start: no retry starts
+   * after it (a retry whose delay would end past it is not made; the item
+   * fails with its last error). Running attempts are not cut short.
+   * @default Infinity
+   */
+  maxRetryTime?: number;
+  /**
+   * Told of every failed attempt of an item (its last too), before the retry
+   * decision (p-retry's order); awaited while the attempt still holds its
+   * slot. When it throws, the item's retries end with that error. Not told
+   * of a `StopRetrying`, a rejected input element or a cancellation.
+   * @default (none)
+   */
+  onFailedAttempt?: (failure: ItemFailedAttempt) => void | Promise<void>;
   /** Each result becomes `[result, durationMs]` (first start to end, retries included). @default false */
   retryTiming?: boolean;
   /** At most this many calls in flight; `Infinity` = unbounded. @default Infinity */
@@ -104,12 +135,14 @@ export interface BCallOptions extends ALCallOptions {
 export const alcallSchema: OptionSchema = {
   sanitizeInput: 'boolean',
   uniqueInput: 'boolean',
-  numRetries: 'size0',
+  numRetries: 'count',
   initialDelay: 'duration',
   retryDelay: 'duration',
   backoffFactor: 'duration',
   retryDefault: 'any',
   retryTimeout: 'duration',
+  maxRetryTime: 'any',
+  onFailedAttempt: 'function',
   retryTiming: 'boolean',
   maxConcurrent: 'count1',
   throttlePeriod: 'duration',
@@ -135,6 +168,10 @@ const bcallSchema: OptionSchema = { ...alcallSchema, batchSize: 'size1' };
  */
 export function checkALCallOptions(where: string, options: unknown, extra?: OptionSchema): void {
   checkOptions(where, options, extra ? { ...alcallSchema, ...extra } : alcallSchema);
+  const budget = (options as ALCallOptions | undefined)?.maxRetryTime;
+  if (budget !== undefined && budget !== Number.POSITIVE_INFINITY) {
+    checkValue(where, 'maxRetryTime', budget, 'duration');
+  }
   const chunkSize = (options as ALCallOptions | undefined)?.chunkSize;
   if (chunkSize !== undefined && chunkSize !== 'auto') {
     if (typeof chunkSize !== 'number') {
@@ -146,9 +183,9 @@ export function checkALCallOptions(where: string, options: unknown, extra?: Opti
   }
 }
 
-/** Checks bcall options: the alcall ones plus a required `batchSize`. */
-export function checkBCallOptions(where: string, options: unknown): void {
-  checkALCallOptions(where, options, bcallSchema);
+/** Checks bcall options: the alcall ones plus a required `batchSize` (and `extra` kinds). */
+export function checkBCallOptions(where: string, options: unknown, extra?: OptionSchema): void {
+  checkALCallOptions(where, options, extra ? { ...bcallSchema, ...extra } : bcallSchema);
   if ((options as Partial<BCallOptions> | undefined)?.batchSize === undefined) {
     throw new TypeError(`${where}: option "batchSize" is required, received undefined`);
   }

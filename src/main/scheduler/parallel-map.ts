@@ -3,11 +3,13 @@
 import { checkValue, show } from '../common/validate.js';
 import { alcall } from './alcall.js';
 import type { Callable } from './options.js';
+import type { ItemOf } from './types.js';
 
 /**
  * Applies `fn` (a main-thread function or a worker task handle) to every
  * item with at most `maxConcurrency` calls in flight, and resolves the
- * results in input order. The first failure rejects and cancels the rest.
+ * results in input order. A promise element is awaited first; `fn` must
+ * accept the (awaited) element type. The first failure rejects and cancels the rest.
  *
  * @example
  * ```ts
@@ -15,9 +17,9 @@ import type { Callable } from './options.js';
  * // [2, 4, 6, 8, 10]
  * ```
  */
-export async function parallelMap<T, R>(
-  fn: Callable<T, R>,
-  items: Iterable<T> | AsyncIterable<T>,
+export async function parallelMap<I extends Iterable<unknown> | AsyncIterable<unknown>, R>(
+  fn: Callable<ItemOf<NoInfer<I>>, R>,
+  items: I,
   maxConcurrency = 10,
 ): Promise<Awaited<R>[]> {
   if (typeof fn !== 'function') {
@@ -26,5 +28,7 @@ export async function parallelMap<T, R>(
     );
   }
   checkValue('parallelMap', 'maxConcurrency', maxConcurrency, 'count1');
-  return (await alcall(items, fn, { maxConcurrent: maxConcurrency })) as Awaited<R>[];
+  return (await alcall(items as Iterable<unknown>, fn as Callable<unknown, unknown>, {
+    maxConcurrent: maxConcurrency,
+  })) as Awaited<R>[];
 }

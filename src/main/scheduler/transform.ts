@@ -7,6 +7,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { TaskAbortedError } from '../common/errors.js';
 import { type IMapOptions, imap } from './imap.js';
 import type { Callable } from './options.js';
+import type { KnownKeys, NoOptions } from './types.js';
 
 /** Options of `pool.transform(name, options)`: the imap options. */
 export type TransformOptions = IMapOptions;
@@ -28,6 +29,61 @@ interface Written {
  * await pipeline(source, pool.transform('parse', { chunkSize: 'auto' }), sink);
  * ```
  */
+/**
+ * An object-mode Transform that runs `fn` on every written item and pushes
+ * the results (input order by default; `ordered: false` for completion
+ * order). A written item is acknowledged only when imap reads it, so a slow
+ * reader slows the writer. An item that fails for good destroys the stream
+ * with its error; destroying the stream cancels what is in flight.
+ *
+ * @example
+ * ```ts
+ * await pipeline(source, pool.transform('parse', { chunkSize: 'auto' }), sink);
+ * ```
+ */
+// The typed view of the readable side: results of type `R`. The written
+// side keeps Node's `write(chunk: any)`, so that the stream stays a
+// `NodeJS.ReadWriteStream` for `pipeline`.
+export interface TaskTransform<T = unknown, R = unknown> {
+  /** Reads the results in order (`for await`). */
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<R>;
+  /** The item type written to the stream (types only; never set). */
+  readonly __item?: T;
+}
+
+/**
+ * An object-mode Transform that runs `fn` on every written item and pushes
+ * the results (input order by default; `ordered: false` for completion
+ * order). A written item is acknowledged only when imap reads it, so a slow
+ * reader slows the writer. An item that fails for good destroys the stream
+ * with its error; destroying the stream cancels what is in flight.
+ *
+ * @example
+ * ```ts
+ * await pipeline(source, pool.transform('parse', { chunkSize: 'auto' }), sink);
+ * ```
+ */
+// The typed view of the stream's two sides: items of type `T` are written,
+// results of type `R` are read. The methods are Transform's own.
+export interface TaskTransform<T = unknown, R = unknown> {
+  /** Writes one item (the task's item type). */
+  write(item: T, callback?: (error: Error | null | undefined) => void): boolean;
+  /** Writes one item (the encoding is ignored in object mode). */
+  write(
+    item: T,
+    encoding: BufferEncoding,
+    callback?: (error: Error | null | undefined) => void,
+  ): boolean;
+  /** Ends the writable side. */
+  end(callback?: () => void): this;
+  /** Ends the writable side after one last item. */
+  end(item: T, callback?: () => void): this;
+  /** Ends the writable side after one last item (the encoding is ignored). */
+  end(item: T, encoding: BufferEncoding, callback?: () => void): this;
+  /** Reads the results in order. */
+  [Symbol.asyncIterator](): NodeJS.AsyncIterator<R>;
+}
+
 export class TaskTransform extends Transform {
   readonly #fn: Callable<never, unknown>;
   readonly #options: TransformOptions;
@@ -107,7 +163,11 @@ export class TaskTransform extends Transform {
   /** Moves results to the readable side; never rejects (a failure destroys the stream). */
   async #pump(): Promise<void> {
     try {
-      for await (const result of imap(this.#source(), this.#fn, this.#options)) {
+      for await (const result of imap(
+        this.#source(),
+        this.#fn as Callable<unknown, unknown>,
+        this.#options,
+      )) {
         if (this.destroyed) return;
         if (!this.push(result)) {
           await new Promise<void>((resolve) => {
@@ -122,10 +182,14 @@ export class TaskTransform extends Transform {
   }
 }
 
-/** A {@link TaskTransform} running `fn` (a task handle or a main-thread function). */
-export function createTransform(
-  fn: Callable<never, unknown>,
-  options: TransformOptions = {},
+/**
+ * A {@link TaskTransform} running `fn` (a task handle or a main-thread
+ * function). Written chunks are not type-checked: Node's stream types take
+ * any chunk, and a narrower `write` would no longer fit `pipeline`.
+ */
+export function createTransform<T, R, const O extends TransformOptions = NoOptions>(
+  fn: Callable<T, R>,
+  options?: O & TransformOptions & KnownKeys<O, TransformOptions>,
 ): TaskTransform {
-  return new TaskTransform(fn, options);
+  return new TaskTransform(fn as Callable<never, unknown>, options);
 }

@@ -1,0 +1,338 @@
+/**
+ * The main thread's cost per item when tasks are small, side by side in one
+ * run: (1) ~30 µs tasks whose item is an array of 300 numbers (so moving it
+ * counts) through alcall `chunkSize: 'auto'`, against the serial main thread
+ * and bare postMessage in batches; (2) main-thread CPU per tiny item
+ * (`x + 1`), poolcall chunked beside piscina per item; (3) both threads of a
+ * 2-thread pool killed by timeouts at the same time: how soon the next two
+ * tasks are done.
+ *
+ * `npm run build && npx tsc -p bench/tsconfig.json && node dist-bench/bench/bulk.bench.js [--rounds N]`
+ */
+import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { alcall, createPool } from 'poolcall';
+import * as ops from './fixtures/ops.js';
+import { opsUrl, piscinaRunner, THREADS, warm } from './lib/peers.js';
+import { runAlone, type SuiteOptions, type SuiteResult, target } from './lib/report.js';
+import { batchRate, num, rotate, show, spread } from './lib/stats.js';
+
+/** Elements per array item. */
+const ARRAY_LENGTH = 300;
+/** Aimed run time of one array task, ms. */
+const ARRAY_TASK_MS = 0.03;
+const ARRAY_ITEMS = 4_000;
+/** Whole batches each contender runs before the array part is measured. */
+const ARRAY_WARM_BATCHES = 6;
+/** Items per message of the bare contender. */
+const BARE_BATCH = 256;
+const TINY_ITEMS = 200_000;
+const TINY_WARM_BATCHES = 6;
+/** Items piscina runs per timed batch (one message each). */
+const PER_ITEM_ITEMS = 20_000;
+/** The runaways' deadline in the kill part, ms. */
+const DEADLINE = 50;
+const MIN_ROUNDS = 5;
+
+/** CPU time of the main thread alone in µs (Linux `schedstat`), or `undefined` elsewhere. */
+function mainThreadCpu(): number | undefined {
+  try {
+    const text = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
+    return Number(text.split(' ')[0]) / 1000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU of the whole process (every thread) in µs, from `process.cpuUsage()`. */
+function processCpu(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/** Calibrates the rounds of `mixArray` over an array of ARRAY_LENGTH to take about `ms`. */
+function calibrateArray(ms: number): number {
+  const a = Array.from({ length: ARRAY_LENGTH }, (_, i) => i * 7);
+  const rounds = 16;
+  for (let k = 0; k < 2000; k++) ops.mixArray(a, rounds);
+  const times: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (let k = 0; k < 500; k++) ops.mixArray(a, rounds);
+    times.push((performance.now() - t0) / 500);
+  }
+  return Math.max(1, Math.round((rounds * ms) / spread(times).min));
+}
+
+interface Contender {
+  readonly name: string;
+  readonly batch: () => Promise<unknown>;
+  readonly items: number;
+}
+
+/**
+ * Two workers running `mixArray` on batches posted by bare postMessage (one
+ * structured clone per batch each way), two batches in flight per worker:
+ * what a batch costs with no scheduler at all.
+ */
+function bareArrays(items: readonly number[][]): {
+  batch: () => Promise<void>;
+  close: () => Promise<unknown>;
+} {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(workerData).then(({ mixArray }) => {
+      parentPort.on('message', (batch) => {
+        const out = [];
+        for (const a of batch) out.push(mixArray(a));
+        parentPort.postMessage(out);
+      });
+    });`;
+  const workers = Array.from(
+    { length: THREADS },
+    () => new Worker(source, { eval: true, workerData: opsUrl.href }),
+  );
+  const batch = () =>
+    new Promise<void>((resolve) => {
+      let sent = 0;
+      let received = 0;
+      for (const w of workers) {
+        const send = () => {
+          if (sent >= items.length) return;
+          w.postMessage(items.slice(sent, sent + BARE_BATCH));
+          sent += BARE_BATCH;
+        };
+        w.on('message', (values: unknown[]) => {
+          received += values.length;
+          if (received >= items.length) {
+            for (const v of workers) v.removeAllListeners('message');
+            resolve();
+          } else send();
+        });
+        send();
+        send();
+      }
+    });
+  return { batch, close: () => Promise.all(workers.map((w) => w.terminate())) };
+}
+
+/** Per round: items/s of each contender (tinybench, median of 3 batches), contenders in turn. */
+async function rates(
+  contenders: readonly Contender[],
+  rounds: number,
+): Promise<Record<string, number>[]> {
+  const out: Record<string, number>[] = [];
+  for (let k = 0; k < rounds; k++) {
+    const rate: Record<string, number> = {};
+    for (const c of rotate(contenders, k)) rate[c.name] = await batchRate(c.batch, c.items, 3);
+    out.push(rate);
+  }
+  return out;
+}
+
+/** CPU per item of one batch (µs): the main thread's and the whole process's. */
+async function cpuPerItem(c: Contender): Promise<{ main: number; process: number }> {
+  const m0 = mainThreadCpu();
+  const p0 = processCpu();
+  await c.batch();
+  const p = processCpu() - p0;
+  const m1 = mainThreadCpu();
+  return {
+    main: m0 === undefined || m1 === undefined ? Number.NaN : (m1 - m0) / c.items,
+    process: p / c.items,
+  };
+}
+
+/** Two runaways killed by their deadline at once, then two `inc`: ms from the later rejection to both results. */
+async function doubleKill(
+  runaway: () => Promise<unknown>,
+  next: () => Promise<unknown>,
+): Promise<number> {
+  const rejected = () => {};
+  const resolved = () => {
+    throw new Error('the runaway task resolved');
+  };
+  await Promise.all([runaway().then(resolved, rejected), runaway().then(resolved, rejected)]);
+  const t = performance.now();
+  await Promise.all([next(), next()]);
+  return performance.now() - t;
+}
+
+/** The three parts, each in rotated rounds on the same pools. */
+export async function bulkSuite(options: SuiteOptions): Promise<SuiteResult> {
+  const roundCount = Math.max(MIN_ROUNDS, options.rounds);
+  const pool = createPool<typeof ops>(opsUrl, { maxThreads: THREADS });
+  const mix = pool.task('mixArray');
+  const inc = pool.task('inc');
+  const piscina = piscinaRunner();
+  const rounds = calibrateArray(ARRAY_TASK_MS);
+  const arrays = Array.from({ length: ARRAY_ITEMS }, () => {
+    const a = Array.from({ length: ARRAY_LENGTH }, (_, i) => i * 7);
+    a[0] = rounds;
+    return a;
+  });
+  const bare = bareArrays(arrays);
+  try {
+    // (1) arrays of numbers, ~30 µs each.
+    const serial: Contender = {
+      name: 'serial (main thread)',
+      batch: async () => arrays.map((a) => ops.mixArray(a)),
+      items: ARRAY_ITEMS,
+    };
+    const chunked: Contender = {
+      name: "poolcall alcall (chunkSize 'auto')",
+      batch: () => alcall(arrays, mix, { chunkSize: 'auto' }),
+      items: ARRAY_ITEMS,
+    };
+    const bareC: Contender = {
+      name: `bare postMessage (batches of ${BARE_BATCH}, cloned)`,
+      batch: bare.batch,
+      items: ARRAY_ITEMS,
+    };
+    const arrayContenders = [chunked, bareC, serial];
+    for (let k = 0; k < ARRAY_WARM_BATCHES; k++) for (const c of arrayContenders) await c.batch();
+    const arrayRounds = await rates(arrayContenders, roundCount);
+
+    // (2) tiny items: rate and CPU per item.
+    const tiny = Array.from({ length: TINY_ITEMS }, (_, i) => i);
+    const tinyChunked: Contender = {
+      name: "poolcall alcall (chunkSize 'auto')",
+      batch: () => alcall(tiny, inc, { chunkSize: 'auto' }),
+      items: TINY_ITEMS,
+    };
+    const perItem: Contender = {
+      name: 'piscina (one message per item)',
+      batch: () => piscina.runMany('inc', tiny.slice(0, PER_ITEM_ITEMS)),
+      items: PER_ITEM_ITEMS,
+    };
+    await warm(piscina, 'inc', 1);
+    for (let k = 0; k < TINY_WARM_BATCHES; k++) await tinyChunked.batch();
+    const tinyRates: number[] = [];
+    const cpu: Record<string, { main: number; process: number }[]> = {
+      [tinyChunked.name]: [],
+      [perItem.name]: [],
+    };
+    for (let k = 0; k < roundCount; k++) {
+      for (const c of rotate([tinyChunked, perItem], k)) cpu[c.name]!.push(await cpuPerItem(c));
+      tinyRates.push(await batchRate(tinyChunked.batch, TINY_ITEMS, 3));
+    }
+
+    // (3) both threads killed at once.
+    const spare2 = createPool<typeof ops>(opsUrl, { maxThreads: THREADS, spareThreads: 2 });
+    const raw = new Piscina({ filename: opsUrl.href, minThreads: THREADS, maxThreads: THREADS });
+    const killers = [
+      {
+        name: 'poolcall (spareThreads: 1, the default)',
+        kill: () =>
+          doubleKill(
+            () => pool.run('forever', 0, { timeout: DEADLINE }),
+            () => pool.run('inc', 1),
+          ),
+      },
+      {
+        name: 'poolcall (spareThreads: 2)',
+        kill: () =>
+          doubleKill(
+            () => spare2.run('forever', 0, { timeout: DEADLINE }),
+            () => spare2.run('inc', 1),
+          ),
+      },
+      {
+        name: 'piscina AbortSignal.timeout',
+        kill: () =>
+          doubleKill(
+            () => raw.run({ name: 'forever', item: 0 }, { signal: AbortSignal.timeout(DEADLINE) }),
+            () => raw.run({ name: 'inc', item: 1 }),
+          ),
+      },
+    ];
+    const kills: Record<string, number[]> = Object.fromEntries(killers.map((c) => [c.name, []]));
+    try {
+      await Promise.all([spare2.run('inc', 1), raw.run({ name: 'inc', item: 1 })]);
+      for (let k = 0; k < roundCount; k++) {
+        for (const c of rotate(killers, k)) {
+          kills[c.name]!.push(await c.kill());
+          // Let every replacement finish booting before the next contender.
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+      }
+    } finally {
+      await Promise.all([spare2.close(), raw.destroy()]);
+    }
+
+    const rate = (r: Record<string, number>[], name: string) => spread(r.map((f) => f[name]!));
+    const ratio = (r: Record<string, number>[], a: string, b: string) =>
+      spread(r.map((f) => f[a]! / f[b]!));
+    const vsSerial = ratio(arrayRounds, chunked.name, serial.name);
+    const tinyRate = spread(tinyRates);
+    const mainCpu = spread(cpu[tinyChunked.name]!.map((c) => c.main));
+    const killed = spread(kills[killers[0]!.name]!);
+    return {
+      tables: [
+        {
+          title: 'Small arrays: ~30 µs tasks whose item is an array of 300 numbers',
+          intro: `${num(ARRAY_ITEMS)} calls of \`mixArray\` (${rounds} passes over ${ARRAY_LENGTH} numbers, calibrated to ~${ARRAY_TASK_MS * 1000} µs on the main thread), ${THREADS} threads, after ${ARRAY_WARM_BATCHES} warm-up batches each. Items/s, median (min–max) over ${roundCount} rounds, contenders in turn; ratios within each round.`,
+          headers: ['', 'items/s', 'vs serial', 'vs bare postMessage'],
+          rows: arrayContenders.map((c) => [
+            c.name,
+            show(rate(arrayRounds, c.name)),
+            show(ratio(arrayRounds, c.name, serial.name), '×'),
+            show(ratio(arrayRounds, c.name, bareC.name), '×'),
+          ]),
+        },
+        {
+          title: 'Main-thread CPU per tiny item (`x + 1`)',
+          intro: `One batch per contender and round: poolcall alcall over ${num(TINY_ITEMS)} items (after ${TINY_WARM_BATCHES} warm-up batches), piscina over ${num(PER_ITEM_ITEMS)}. *Main thread*: the main thread's own CPU time (Linux \`/proc/self/task/<pid>/schedstat\`); *process*: \`process.cpuUsage()\`, which counts every thread, the workers' too. µs per item, median (min–max) over ${roundCount} rounds. Throughput: tinybench, median of 3 batches per round.`,
+          headers: ['', 'main thread µs/item', 'process µs/item', 'items/s'],
+          rows: [tinyChunked, perItem].map((c) => [
+            c.name,
+            show(spread(cpu[c.name]!.map((x) => x.main))),
+            show(spread(cpu[c.name]!.map((x) => x.process))),
+            c === tinyChunked ? show(tinyRate) : '',
+          ]),
+        },
+        {
+          title: 'Both threads killed at once',
+          intro: `Two endless loops with a ${DEADLINE} ms deadline on a pool of ${THREADS} threads, both stopped by it, then two \`inc(1)\` at once: ms from the later rejection to both results. Median (min–max) over ${roundCount} rounds, 300 ms apart.`,
+          headers: ['', 'next two tasks done after (ms)'],
+          rows: killers.map((c) => [c.name, show(spread(kills[c.name]!))]),
+        },
+      ],
+      targets: [
+        target(
+          '~30 µs array tasks chunked vs serial',
+          '≥ 1.8×',
+          vsSerial,
+          show(vsSerial, '×'),
+          (m) => m >= 1.8,
+        ),
+        target(
+          "tiny items through alcall, chunkSize 'auto'",
+          '≥ 3,000,000 items/s',
+          tinyRate,
+          show(tinyRate),
+          (m) => m >= 3_000_000,
+        ),
+        target(
+          'main-thread CPU per tiny item',
+          '≤ 0.5 µs',
+          mainCpu,
+          `${show(mainCpu)} µs`,
+          (m) => m <= 0.5,
+        ),
+        target(
+          'next two tasks after a double kill',
+          '≤ 15 ms',
+          killed,
+          `${show(killed)} ms`,
+          (m) => m <= 15,
+        ),
+      ],
+    };
+  } finally {
+    await Promise.all([pool.close(), piscina.close(), bare.close()]);
+  }
+}
+
+await runAlone(import.meta.url, bulkSuite);

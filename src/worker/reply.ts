@@ -1,0 +1,119 @@
+/**
+ * Replies that cannot be cloned. A value that fails structured clone (a
+ * function, a symbol, a Proxy, a getter that throws, a structure nested too
+ * deep for the serializer) must fail its own item, with what the clone threw
+ * as the cause, and the rest of its message must still arrive.
+ *
+ * The worker posts chunk reports itself and catches their failures here.
+ * The answer to a request is posted by piscina, which throws a failed post
+ * in the worker (the thread dies and the call looks like a crash); the guard
+ * installed here catches that failure on the thread's ports and posts the
+ * answer again with each value that cannot be cloned replaced by its
+ * failure. A successful post costs one extra call frame.
+ */
+import { MessagePort } from 'node:worker_threads';
+import { serializeError } from './errors.js';
+import type { SerializedError, TaskResponse } from './protocol.js';
+
+/** The failure of an item whose result could not be cloned: `error` is what the clone threw. */
+export function cloneFailure(error: unknown): SerializedError {
+  const failure = serializeError(error, 'clone');
+  // The engine's failure is a DOMException named DataCloneError: keep that name.
+  return error instanceof DOMException ? { ...failure, name: error.name } : failure;
+}
+
+/** Values and failures of a reply by position, as posted. */
+export interface Outcomes {
+  readonly values: readonly unknown[];
+  readonly failures: readonly (readonly [position: number, error: SerializedError])[];
+}
+
+/**
+ * The same outcomes with every value that fails a structured clone of its
+ * own turned into a failure. When none does, the message failed as a whole
+ * (`error`, e.g. its transfer list) and every value fails with that.
+ */
+export function salvage<T extends Outcomes>(outcomes: T, error: unknown): T {
+  const values = outcomes.values.slice();
+  const failures = outcomes.failures.slice();
+  values.forEach((value, i) => {
+    if (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol') {
+      return;
+    }
+    try {
+      structuredClone(value);
+    } catch (cloneError) {
+      values[i] = undefined;
+      failures.push([i, cloneFailure(cloneError)]);
+    }
+  });
+  if (failures.length > outcomes.failures.length) return { ...outcomes, values, failures };
+  return everyFailed(outcomes, error);
+}
+
+/** The same outcomes with every value turned into the failure `error`. */
+export function everyFailed<T extends Outcomes>(outcomes: T, error: unknown): T {
+  const all = cloneFailure(error);
+  const failed = new Set(outcomes.failures.map(([i]) => i));
+  const failures = outcomes.failures.slice();
+  outcomes.values.forEach((_, i) => {
+    if (!failed.has(i)) failures.push([i, all]);
+  });
+  return { ...outcomes, values: outcomes.values.map(() => undefined), failures };
+}
+
+/** piscina's answer to a task, as its worker posts it. */
+interface PiscinaAnswer {
+  readonly taskId: unknown;
+  readonly result: readonly [unknown] | TaskResponse;
+  readonly error: unknown;
+  readonly time: unknown;
+}
+
+let guarded = false;
+
+/**
+ * Makes this thread's answers to requests survive values that cannot be
+ * cloned (see the module note). Installed once per thread.
+ */
+export function guardReplies(): void {
+  if (guarded) return;
+  guarded = true;
+  const post = MessagePort.prototype.postMessage;
+  MessagePort.prototype.postMessage = function postMessage(
+    this: MessagePort,
+    value: unknown,
+    transferList?: Parameters<MessagePort['postMessage']>[1],
+  ): void {
+    try {
+      post.call(this, value, transferList);
+    } catch (error) {
+      if (!isAnswer(value)) throw error;
+      const response = asResponse(value.result);
+      try {
+        post.call(this, { ...value, result: salvage(response, error) }, transferList);
+      } catch (again) {
+        // The transfer list itself failed: every value fails, nothing moves.
+        post.call(this, { ...value, result: everyFailed(response, again) });
+      }
+    }
+  };
+}
+
+function isAnswer(value: unknown): value is PiscinaAnswer {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { [K in keyof PiscinaAnswer]?: unknown };
+  return 'taskId' in v && v.error === null && 'time' in v && isReply(v.result);
+}
+
+/** One of this entry's replies: a single value (`[value]`) or a {@link TaskResponse}. */
+function isReply(result: unknown): result is readonly [unknown] | TaskResponse {
+  if (Array.isArray(result)) return result.length === 1;
+  if (typeof result !== 'object' || result === null) return false;
+  const r = result as Partial<TaskResponse>;
+  return Array.isArray(r.values) && Array.isArray(r.failures);
+}
+
+function asResponse(result: readonly [unknown] | TaskResponse): TaskResponse {
+  return Array.isArray(result) ? { values: result, failures: [], ms: 0 } : (result as TaskResponse);
+}
