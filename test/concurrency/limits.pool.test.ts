@@ -50,7 +50,11 @@ describe('limits on worker task handles', () => {
   });
 
   it('alcall over a maxConcurrent handle never has more than the limit busy', async () => {
-    const fib = maxConcurrent(2)(pool.task('fib'));
+    // Four items that each run until released (a started handshake per item) on
+    // a pool of 3 threads: only the wrapper's limit keeps the third one waiting.
+    const spin = maxConcurrent(2)(pool.task('spin'));
+    const hands = Array.from({ length: 4 }, () => handshake());
+    const started = (i: number) => Atomics.load(new Int32Array(hands[i]!.flag), 0) === 1;
     let peak = 0;
     let running = true;
     const sampler = (async () => {
@@ -59,21 +63,28 @@ describe('limits on worker task handles', () => {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     })();
-    const out = await alcall(
-      Array.from({ length: 8 }, () => 25),
-      fib,
-      {
-        retryTimeout: 10_000,
-        onProgress: () => {
-          peak = Math.max(peak, pool.stats().busy);
-        },
-      },
+    const call = alcall(
+      hands.map((h) => ({ flag: h.flag })),
+      spin,
+      { retryTimeout: 60_000 },
     );
+    await Promise.all([hands[0]!.started(), hands[1]!.started()]);
+    expect(pool.stats().busy).toBe(2);
+    expect(started(2) || started(3)).toBe(false);
+    hands[0]!.release();
+    await hands[2]!.started();
+    expect(pool.stats().busy).toBe(2);
+    expect(started(3)).toBe(false);
+    hands[1]!.release();
+    await hands[3]!.started();
+    expect(pool.stats().busy).toBe(2);
+    hands[2]!.release();
+    hands[3]!.release();
+    const out = await call;
     running = false;
     await sampler;
-    expect(out).toEqual(Array.from({ length: 8 }, () => 75025));
-    expect(peak).toBeGreaterThan(0);
-    expect(peak).toBeLessThanOrEqual(2);
+    expect(out).toEqual(['released', 'released', 'released', 'released']);
+    expect(peak).toBe(2);
   });
 
   it('the wrapper is a task handle: attempts enter the pool one at a time, each with its own timeout', async () => {
