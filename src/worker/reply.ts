@@ -10,8 +10,17 @@
  * installed here catches that failure on the thread's ports and posts the
  * answer again with each value that cannot be cloned replaced by its
  * failure. A successful post costs one extra call frame.
+ *
+ * Node.js and Bun ports post through `MessagePort.prototype`. Deno's ports
+ * carry their own `postMessage`, bound when the port arrives, to the
+ * prototype's method of that moment: piscina's port reaches the thread
+ * before this module loads, so there the guard also wraps that port itself,
+ * caught when piscina first reads it with `receiveMessageOnPort` (right
+ * after loading this module, before any task). With piscina's atomics
+ * turned off (`PISCINA_DISABLE_ATOMICS=1`) it never reads the port that way,
+ * and on Deno such a reply still ends its thread.
  */
-import { MessagePort } from 'node:worker_threads';
+import workerThreads, { MessagePort, parentPort } from 'node:worker_threads';
 import { serializeError } from './errors.js';
 import type { SerializedError, TaskResponse } from './protocol.js';
 
@@ -72,6 +81,8 @@ interface PiscinaAnswer {
 
 let guarded = false;
 
+type Post = MessagePort['postMessage'];
+
 /**
  * Makes this thread's answers to requests survive values that cannot be
  * cloned (see the module note). Installed once per thread.
@@ -79,11 +90,17 @@ let guarded = false;
 export function guardReplies(): void {
   if (guarded) return;
   guarded = true;
-  const post = MessagePort.prototype.postMessage;
-  MessagePort.prototype.postMessage = function postMessage(
+  MessagePort.prototype.postMessage = guardPost(MessagePort.prototype.postMessage);
+  // Ports with a postMessage of their own (Deno): checked once, on the thread's own port.
+  if (parentPort && Object.hasOwn(parentPort, 'postMessage')) guardReadPorts();
+}
+
+/** `post` that, when an answer to a request fails to clone, posts it again salvaged. */
+function guardPost(post: Post): Post {
+  return function postMessage(
     this: MessagePort,
     value: unknown,
-    transferList?: Parameters<MessagePort['postMessage']>[1],
+    transferList?: Parameters<Post>[1],
   ): void {
     try {
       post.call(this, value, transferList);
@@ -97,6 +114,22 @@ export function guardReplies(): void {
         post.call(this, { ...value, result: everyFailed(response, again) });
       }
     }
+  };
+}
+
+/**
+ * Guards the own `postMessage` of each port read with `receiveMessageOnPort`
+ * (looked up on the module by piscina at each call), once per port.
+ */
+function guardReadPorts(): void {
+  const seen = new WeakSet<MessagePort>();
+  const receive = workerThreads.receiveMessageOnPort;
+  workerThreads.receiveMessageOnPort = function receiveMessageOnPort(port) {
+    if (!seen.has(port)) {
+      seen.add(port);
+      if (Object.hasOwn(port, 'postMessage')) port.postMessage = guardPost(port.postMessage);
+    }
+    return receive(port);
   };
 }
 

@@ -6,16 +6,14 @@
  * (per-attempt worker deadlines, idleTimeout, terminateTimeout) neither fire
  * early nor warn.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { SHARE_ENV } from 'node:worker_threads';
 import { alcall, bcall, createPool, imap, rateLimit } from 'poolcall';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { handshake, heapLimits, runNode, tasksUrl } from '../helpers.js';
 
-const poolcallUrl = new URL('../../dist/main/index.js', import.meta.url).href;
+const capChild = fileURLToPath(new URL('cap-child.js', import.meta.url));
 
 describe('thread counts above the cap', () => {
   for (const [name, value] of [
@@ -28,21 +26,10 @@ describe('thread counts above the cap', () => {
       // threads and die of a fatal out-of-memory error (or hang).
       const options =
         name === 'minThreads' ? { minThreads: value, maxThreads: 2000 } : { [name]: value };
-      const script = `
-        const { createPool } = await import(${JSON.stringify(poolcallUrl)});
-        try {
-          createPool(${JSON.stringify(tasksUrl.href)}, ${JSON.stringify(options)});
-          console.log('accepted');
-        } catch (e) {
-          console.log(JSON.stringify({ name: e.constructor.name, message: e.message }));
-        }`;
-      // A script file rather than `-e`: every runtime the suite runs on takes a file.
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'poolcall-cap-'));
-      const file = path.join(dir, 'cap.mjs');
-      await writeFile(file, script);
-      const run = await runNode([file], 20_000).finally(() =>
-        rm(dir, { recursive: true, force: true }),
-      );
+      // A script file beside the tests rather than `-e` or a temporary file:
+      // every runtime takes a file, and Deno resolves the packages the script
+      // imports from the project the file sits in.
+      const run = await runNode([capChild, JSON.stringify(options)], 20_000);
       expect(run.hung).toBe(false);
       expect(run.code).toBe(0);
       const reported = JSON.parse(run.stdout.trim()) as { name: string; message: string };
