@@ -6,7 +6,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { unknownTaskMessage } from '../shared/task-names.js';
-import { addTransfers, collectTransfers } from '../shared/transfer.js';
+import { addTransfers, anyMarked, collectTransfers } from '../shared/transfer.js';
 import { BootField, ItemState, MODULE_ARG, STATES_OFFSET, TAKEN } from '../shared/wire.js';
 import { serializeError } from './errors.js';
 import { isDefinedTask, type TaskContext } from './index.js';
@@ -117,7 +117,7 @@ function ownFunction(exports: Record<string, unknown>, name: string): AnyTask | 
 }
 
 function singleValue(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return [value];
+  if (typeof value !== 'object' || value === null || !anyMarked()) return [value];
   const transfers: (ArrayBuffer | MessagePort)[] = [];
   try {
     collectTransfers(value, transfers);
@@ -217,7 +217,8 @@ async function runAll(request: TaskRequest): Promise<unknown> {
       if (results) {
         postOutcome(results, position, failed, value);
       } else {
-        const problem = failed ? undefined : addTransfers(value, transfers);
+        // A value that cannot be cloned fails alone when the reply is posted (reply.ts).
+        const problem = failed || !anyMarked() ? undefined : addTransfers(value, transfers);
         if (problem) failed = cloneFailure(problem.error);
         if (failed) {
           values.push(undefined);
@@ -282,10 +283,12 @@ function postOutcome(
   }
   try {
     const transfers: (ArrayBuffer | MessagePort)[] = [];
-    collectTransfers(value, transfers);
+    if (anyMarked()) collectTransfers(value, transfers);
     port.postMessage([position, { ok: true, value }] satisfies ItemReport, transfers);
   } catch (error) {
-    port.postMessage([position, { ok: false, error: cloneFailure(error) }] satisfies ItemReport);
+    // A getter or Proxy trap that throws is the cause, as in reply.ts.
+    const cause = (addTransfers(value, []) ?? { error }).error;
+    port.postMessage([position, { ok: false, error: cloneFailure(cause) }] satisfies ItemReport);
   }
 }
 

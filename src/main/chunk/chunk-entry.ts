@@ -4,7 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import { addTransfers } from '../../shared/transfer.js';
+import { addTransfers, anyMarked } from '../../shared/transfer.js';
 import type { MoreItems } from '../../worker/protocol.js';
 import type { AttemptRequest, BulkSink } from '../common/target.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
@@ -110,7 +110,11 @@ export function batchOf(entries: ChunkEntry[], base: number): Batch {
   const transferList: (ArrayBuffer | MessagePort)[] = [];
   let sent = entries;
   let refused: [ChunkEntry, unknown][] | undefined;
-  for (let i = 0; i < entries.length; i++) {
+  // Until a value is marked with transfer() there is nothing to collect: an
+  // item that cannot be cloned is then found when the message fails to post
+  // (see chunk-clone.ts), not by reading every item's elements here.
+  const scan = anyMarked();
+  for (let i = 0; scan && i < entries.length; i++) {
     const e = entries[i]!;
     const problem = addTransfers(e.item, transferList);
     if (problem) {
