@@ -7,7 +7,16 @@ import { syncBuiltinESMExports } from 'node:module';
 import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { unknownTaskMessage } from '../shared/task-names.js';
 import { addTransfers, anyMarked, collectTransfers } from '../shared/transfer.js';
-import { BootField, ItemState, MODULE_ARG, STATES_OFFSET, TAKEN } from '../shared/wire.js';
+import {
+  BootField,
+  ItemState,
+  MODULE_ARG,
+  MORE_CLOSED,
+  MORE_OFFSET,
+  MoreField,
+  STATES_OFFSET,
+  TAKEN,
+} from '../shared/wire.js';
 import { serializeError } from './errors.js';
 import { isDefinedTask, type TaskContext } from './index.js';
 import { loadModule } from './load.js';
@@ -166,6 +175,8 @@ async function runAll(request: TaskRequest): Promise<unknown> {
   const capacity = request.clock ? (request.clock.byteLength - STATES_OFFSET) >> 2 : 0;
   const states = request.clock ? new Int32Array(request.clock, STATES_OFFSET, capacity) : undefined;
   const { results, more, kwargs } = request;
+  const moreFields = more && request.clock ? new Int32Array(request.clock, MORE_OFFSET, 2) : undefined;
+  let received = 0;
   const origin = performance.timeOrigin;
   let batch: MoreItems = {
     base: 0,
@@ -230,8 +241,9 @@ async function runAll(request: TaskRequest): Promise<unknown> {
       if (states) Atomics.store(states, position, ItemState.finished);
     }
     // A growing chunk: the main thread may have sent more while this batch ran.
-    const next = more ? receiveMessageOnPort(more) : undefined;
+    const next = more ? nextBatch(more, moreFields, received) : undefined;
     if (!more || !next) break;
+    received++;
     const report: BatchReport = {
       base,
       count: items.length,
@@ -244,7 +256,7 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     failures = [];
     transfers = [];
     began = performance.now();
-    batch = next.message as MoreItems;
+    batch = next;
   }
   const ms = performance.now() - began;
   let response: TaskResponse = { values, failures, ms };
@@ -265,6 +277,32 @@ async function runAll(request: TaskRequest): Promise<unknown> {
   results?.close();
   more?.close();
   return transfers.length === 0 ? response : moved(transfers, response);
+}
+
+/**
+ * The next batch of a growing chunk, or undefined once the chunk ends here.
+ * With the chunk's `more` field (see `MORE_OFFSET`), a batch the main thread
+ * has counted but not yet posted is waited for, and the chunk is closed only
+ * when none is on its way.
+ */
+function nextBatch(
+  port: MessagePort,
+  fields: Int32Array | undefined,
+  received: number,
+): MoreItems | undefined {
+  for (;;) {
+    const m = receiveMessageOnPort(port);
+    if (m) return m.message as MoreItems;
+    if (!fields) return undefined;
+    const count = Atomics.load(fields, MoreField.announced);
+    if (count <= received) {
+      const was = Atomics.compareExchange(fields, MoreField.announced, count, MORE_CLOSED);
+      if (was === count) return undefined;
+    } else {
+      // On its way: woken once it is posted (or the main thread gave it up).
+      Atomics.wait(fields, MoreField.posted, received, 20);
+    }
+  }
 }
 
 /**

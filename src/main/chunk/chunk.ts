@@ -39,6 +39,8 @@ export class Chunker {
   readonly #host: ChunkHost;
   readonly #groups = new ChunkGroups((e, error) => this.#fail(e, error));
   readonly #sizes = new Map<string, AutoSize>();
+  #lastName: string | undefined;
+  #last: AutoSize | undefined;
   #outstanding = 0;
   #idle: (() => void)[] = [];
   #closed: unknown;
@@ -153,11 +155,16 @@ export class Chunker {
   }
 
   #sizer(name: string): AutoSize {
+    // Asked once per item by a call's admission (see `capacity`): the last
+    // task's size is kept at hand.
+    if (name === this.#lastName && this.#last) return this.#last;
     let s = this.#sizes.get(name);
     if (!s) {
       s = new AutoSize();
       this.#sizes.set(name, s);
     }
+    this.#lastName = name;
+    this.#last = s;
     return s;
   }
 
