@@ -159,9 +159,10 @@ export class ChunkRun {
    * has not started, the last ones first (for a slot that has nothing left to
    * do while this worker still holds work). Each is claimed through its
    * state, so the worker, which claims the same way, skips exactly those
-   * taken. Returns them in order; none when fewer than two wait.
+   * taken. Returns them in order; none when fewer than two wait, or when
+   * half of them is less than `min`.
    */
-  steal(): ChunkEntry[] {
+  steal(min = 1): ChunkEntry[] {
     const states = this.#states;
     if (!states || this.#stop || this.#more === undefined) return [];
     const entries = this.#entries;
@@ -174,7 +175,7 @@ export class ChunkRun {
       if (Atomics.load(states, i) !== ItemState.pending) break;
       waiting.push(i);
     }
-    if (waiting.length < 2) return [];
+    if (waiting.length < 2 || waiting.length >> 1 < min) return [];
     const taken: ChunkEntry[] = [];
     // From the end, away from where the worker claims.
     for (const i of waiting.slice(0, waiting.length >> 1)) {

@@ -340,7 +340,8 @@ export class Chunker {
     if (d.queued > (group.waiting ? 1 : 0)) return;
     let victim: ChunkRun | undefined;
     for (const r of group.growing) if (!victim || r.held > victim.held) victim = r;
-    const taken = victim?.steal() ?? [];
+    const min = group.chunkSize === 'auto' ? this.#sizer(group.name).stealMin : 1;
+    const taken = victim?.steal(min) ?? [];
     if (taken.length > 0) group.unshift(taken);
   }
 
