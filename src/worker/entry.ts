@@ -256,6 +256,9 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     failures = [];
     transfers = [];
     began = performance.now();
+    // piscina holds the request until the chunk is answered: its items,
+    // done with now, must not live on (and age into the old generation).
+    if (items === request.items) (request.items as unknown[]).length = 0;
     batch = next;
   }
   const ms = performance.now() - began;
