@@ -17,6 +17,7 @@ import {
   type ChunkOutcome,
   type ChunkSettler,
   Deferred,
+  EntryTerms,
 } from './chunk-entry.js';
 import type { ChunkGroup, GroupKey } from './chunk-group.js';
 import { ChunkGroups } from './chunk-groups.js';
@@ -69,7 +70,7 @@ export class Chunker {
     return new Promise((resolve, reject) => {
       const owner = new Deferred(resolve, reject);
       const { item, index, attempt, timeout, onStart } = request;
-      group.push(new ChunkEntry(item, index, attempt, timeout, signal, onStart, owner));
+      group.push(ChunkEntry.of(item, index, attempt, timeout, signal, onStart, owner));
       this.#enqueued(group, 1, signal);
     });
   }
@@ -108,11 +109,8 @@ export class Chunker {
       return;
     }
     const group = this.#groups.get(name, request.chunkSize, request);
-    const owner = new BulkOwner(sink);
-    const timeout = request.timeout;
-    for (let i = 0; i < n; i++) {
-      group.push(new ChunkEntry(items[i], indices[i]!, 1, timeout, signal, undefined, owner));
-    }
+    const terms = new EntryTerms(1, request.timeout, signal, undefined, new BulkOwner(sink));
+    for (let i = 0; i < n; i++) group.push(new ChunkEntry(items[i], indices[i]!, terms));
     this.#enqueued(group, n, signal);
   }
 
