@@ -175,7 +175,8 @@ async function runAll(request: TaskRequest): Promise<unknown> {
   const capacity = request.clock ? (request.clock.byteLength - STATES_OFFSET) >> 2 : 0;
   const states = request.clock ? new Int32Array(request.clock, STATES_OFFSET, capacity) : undefined;
   const { results, more, kwargs } = request;
-  const moreFields = more && request.clock ? new Int32Array(request.clock, MORE_OFFSET, 2) : undefined;
+  const moreFields =
+    more && request.clock ? new Int32Array(request.clock, MORE_OFFSET, 2) : undefined;
   let received = 0;
   const origin = performance.timeOrigin;
   let batch: MoreItems = {
