@@ -5,6 +5,17 @@
 import type { MessagePort } from 'node:worker_threads';
 
 const marked = new WeakSet<object>();
+/** Set by the first {@link transfer} call of this thread. */
+let marking = false;
+
+/**
+ * Whether {@link transfer} has marked any value in this thread. Until it
+ * has, no value has transfers to collect, and a hot path may skip the scan
+ * (a value that cannot be cloned then fails when its message is posted).
+ */
+export function anyMarked(): boolean {
+  return marking;
+}
 
 /** Something that can be moved between threads. */
 export type Transferable = ArrayBuffer | ArrayBufferView | MessagePort;
@@ -27,6 +38,7 @@ export function transfer<T extends Transferable>(value: T): T {
     );
   }
   marked.add(value);
+  marking = true;
   return value;
 }
 

@@ -5,8 +5,30 @@
  * nothing; imported by `src/main` and `src/worker` alike.
  */
 
+/**
+ * Byte offset of a growing chunk's two Int32 `more` fields in its clock
+ * buffer, indexed by {@link MoreField}. The main thread counts a batch up
+ * in `announced` (compare-and-exchange) before it posts the batch on the
+ * chunk's `more` port, and in `posted` (then wakes the worker) once posted;
+ * it posts none once the worker closed. The worker closes the chunk only
+ * when it has received every batch announced, and otherwise waits for the
+ * one on its way. So no batch is posted to a worker that will not read it.
+ */
+export const MORE_OFFSET = 16;
+
+/** The Int32 fields at {@link MORE_OFFSET}. */
+export const MoreField = {
+  /** Batches the main thread posted or is posting; {@link MORE_CLOSED} once the worker ended the chunk. */
+  announced: 0,
+  /** Batches posted. */
+  posted: 1,
+} as const;
+
+/** `announced` of a chunk whose worker has ended it (see {@link MORE_OFFSET}). */
+export const MORE_CLOSED = -1;
+
 /** Byte offset of the Int32Array of item states in a chunk's clock buffer. */
-export const STATES_OFFSET = 16;
+export const STATES_OFFSET = 24;
 
 /** Bytes of a clock buffer for a chunk of `n` items. */
 export function clockBytes(n: number): number {

@@ -6,8 +6,17 @@
 import { syncBuiltinESMExports } from 'node:module';
 import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { unknownTaskMessage } from '../shared/task-names.js';
-import { addTransfers, collectTransfers } from '../shared/transfer.js';
-import { BootField, ItemState, MODULE_ARG, STATES_OFFSET, TAKEN } from '../shared/wire.js';
+import { addTransfers, anyMarked, collectTransfers } from '../shared/transfer.js';
+import {
+  BootField,
+  ItemState,
+  MODULE_ARG,
+  MORE_CLOSED,
+  MORE_OFFSET,
+  MoreField,
+  STATES_OFFSET,
+  TAKEN,
+} from '../shared/wire.js';
 import { serializeError } from './errors.js';
 import { isDefinedTask, type TaskContext } from './index.js';
 import { loadModule } from './load.js';
@@ -117,7 +126,7 @@ function ownFunction(exports: Record<string, unknown>, name: string): AnyTask | 
 }
 
 function singleValue(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) return [value];
+  if (typeof value !== 'object' || value === null || !anyMarked()) return [value];
   const transfers: (ArrayBuffer | MessagePort)[] = [];
   try {
     collectTransfers(value, transfers);
@@ -166,6 +175,9 @@ async function runAll(request: TaskRequest): Promise<unknown> {
   const capacity = request.clock ? (request.clock.byteLength - STATES_OFFSET) >> 2 : 0;
   const states = request.clock ? new Int32Array(request.clock, STATES_OFFSET, capacity) : undefined;
   const { results, more, kwargs } = request;
+  const moreFields =
+    more && request.clock ? new Int32Array(request.clock, MORE_OFFSET, 2) : undefined;
+  let received = 0;
   const origin = performance.timeOrigin;
   let batch: MoreItems = {
     base: 0,
@@ -217,7 +229,8 @@ async function runAll(request: TaskRequest): Promise<unknown> {
       if (results) {
         postOutcome(results, position, failed, value);
       } else {
-        const problem = failed ? undefined : addTransfers(value, transfers);
+        // A value that cannot be cloned fails alone when the reply is posted (reply.ts).
+        const problem = failed || !anyMarked() ? undefined : addTransfers(value, transfers);
         if (problem) failed = cloneFailure(problem.error);
         if (failed) {
           values.push(undefined);
@@ -229,8 +242,9 @@ async function runAll(request: TaskRequest): Promise<unknown> {
       if (states) Atomics.store(states, position, ItemState.finished);
     }
     // A growing chunk: the main thread may have sent more while this batch ran.
-    const next = more ? receiveMessageOnPort(more) : undefined;
+    const next = more ? nextBatch(more, moreFields, received) : undefined;
     if (!more || !next) break;
+    received++;
     const report: BatchReport = {
       base,
       count: items.length,
@@ -243,7 +257,10 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     failures = [];
     transfers = [];
     began = performance.now();
-    batch = next.message as MoreItems;
+    // piscina holds the request until the chunk is answered: its items,
+    // done with now, must not live on (and age into the old generation).
+    if (items === request.items) (request.items as unknown[]).length = 0;
+    batch = next;
   }
   const ms = performance.now() - began;
   let response: TaskResponse = { values, failures, ms };
@@ -267,6 +284,32 @@ async function runAll(request: TaskRequest): Promise<unknown> {
 }
 
 /**
+ * The next batch of a growing chunk, or undefined once the chunk ends here.
+ * With the chunk's `more` field (see `MORE_OFFSET`), a batch the main thread
+ * has counted but not yet posted is waited for, and the chunk is closed only
+ * when none is on its way.
+ */
+function nextBatch(
+  port: MessagePort,
+  fields: Int32Array | undefined,
+  received: number,
+): MoreItems | undefined {
+  for (;;) {
+    const m = receiveMessageOnPort(port);
+    if (m) return m.message as MoreItems;
+    if (!fields) return undefined;
+    const count = Atomics.load(fields, MoreField.announced);
+    if (count <= received) {
+      const was = Atomics.compareExchange(fields, MoreField.announced, count, MORE_CLOSED);
+      if (was === count) return undefined;
+    } else {
+      // On its way: woken once it is posted (or the main thread gave it up).
+      Atomics.wait(fields, MoreField.posted, received, 20);
+    }
+  }
+}
+
+/**
  * Posts one item's outcome on a chunk's `results` port. A value that cannot
  * be cloned (or whose transfers cannot go) fails its item instead.
  */
@@ -282,10 +325,12 @@ function postOutcome(
   }
   try {
     const transfers: (ArrayBuffer | MessagePort)[] = [];
-    collectTransfers(value, transfers);
+    if (anyMarked()) collectTransfers(value, transfers);
     port.postMessage([position, { ok: true, value }] satisfies ItemReport, transfers);
   } catch (error) {
-    port.postMessage([position, { ok: false, error: cloneFailure(error) }] satisfies ItemReport);
+    // A getter or Proxy trap that throws is the cause, as in reply.ts.
+    const cause = (addTransfers(value, []) ?? { error }).error;
+    port.postMessage([position, { ok: false, error: cloneFailure(cause) }] satisfies ItemReport);
   }
 }
 

@@ -61,9 +61,10 @@ export interface TaskRequest {
 
 /**
  * The layout of a chunk's shared clock buffer (values in
- * `src/main/chunk-state.ts`): bytes 0..15 hold a Float64Array
+ * `src/shared/wire.ts`): bytes 0..15 hold a Float64Array
  * `[position, start time]` written before each item (start time as
- * `performance.timeOrigin + performance.now()`); from byte 16 an Int32Array
+ * `performance.timeOrigin + performance.now()`); bytes 16..23 the two Int32 `more`
+ * fields of a growing chunk (`MORE_OFFSET`); from byte 24 an Int32Array
  * holds one {@link ItemStateValue} per item, claimed with compare-and-exchange
  * by whichever thread moves first.
  */

@@ -21,6 +21,7 @@
  * and on Deno such a reply still ends its thread.
  */
 import workerThreads, { MessagePort, parentPort } from 'node:worker_threads';
+import { addTransfers } from '../shared/transfer.js';
 import { serializeError } from './errors.js';
 import type { SerializedError, TaskResponse } from './protocol.js';
 
@@ -49,11 +50,19 @@ export function salvage<T extends Outcomes>(outcomes: T, error: unknown): T {
     if (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol') {
       return;
     }
-    try {
-      structuredClone(value);
-    } catch (cloneError) {
+    // A getter or Proxy trap that throws is the cause (the engine's clone of
+    // a Proxy names no trap); otherwise what the clone throws.
+    let problem = addTransfers(value, []);
+    if (!problem) {
+      try {
+        structuredClone(value);
+      } catch (error) {
+        problem = { error };
+      }
+    }
+    if (problem) {
       values[i] = undefined;
-      failures.push([i, cloneFailure(cloneError)]);
+      failures.push([i, cloneFailure(problem.error)]);
     }
   });
   if (failures.length > outcomes.failures.length) return { ...outcomes, values, failures };

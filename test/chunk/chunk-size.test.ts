@@ -7,6 +7,7 @@ import {
   OVERHEAD_SHARE,
   PACK_OVERHEAD_SHARE,
   READY_BATCHES,
+  STEAL_MIN_MS,
 } from '../../src/main/chunk/chunk-size.js';
 
 describe("chunkSize: 'auto'", () => {
@@ -31,6 +32,17 @@ describe("chunkSize: 'auto'", () => {
     packed.observe(10, 100);
     expect(packed.size * 0.1 * PACK_OVERHEAD_SHARE).toBeGreaterThanOrEqual(MESSAGE_OVERHEAD_MS);
     expect(packed.size).toBeLessThan(batch.size);
+  });
+
+  it('takes back from a busy worker no less than STEAL_MIN_MS of work, and at least one item', () => {
+    const s = new AutoSize();
+    expect(s.stealMin).toBe(1);
+    s.observe(2, 100); // 0.02 ms per item
+    expect(s.stealMin * 0.02).toBeGreaterThanOrEqual(STEAL_MIN_MS - 1e-9);
+    expect((s.stealMin - 1) * 0.02).toBeLessThan(STEAL_MIN_MS);
+    const slow = new AutoSize();
+    slow.observe(500, 2);
+    expect(slow.stealMin).toBe(1);
   });
 
   it('is bounded for tiny and for slow items', () => {

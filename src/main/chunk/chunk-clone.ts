@@ -1,11 +1,13 @@
 /**
- * Chunk entries that cannot travel. An entry whose transfer scan throws (a
- * getter or Proxy trap of its item, a buffer moved before) is left out of
- * its batch before the batch is posted; when the engine refuses a whole
- * message, each item is cloned on its own to find those to blame, and the
- * others are sent again (they never started, so no attempt is used).
+ * Chunk entries that cannot travel. Once values are marked with
+ * `transfer()`, an entry whose transfer scan throws (a getter or Proxy trap
+ * of its item, a buffer moved before) is left out of its batch before the
+ * batch is posted; when the engine refuses a whole message, each item is
+ * read and cloned on its own to find those to blame, and the others are sent
+ * again (they never started, so no attempt is used).
  */
 import type { MessagePort } from 'node:worker_threads';
+import { addTransfers } from '../../shared/transfer.js';
 import { cloneError, cloneProblem, isDataCloneError, mayBeUnsent } from '../common/outcome.js';
 import type { ChunkEntry, ChunkSettler, ChunkTask } from './chunk-entry.js';
 
@@ -79,7 +81,7 @@ function culprits(
   let blamed = false;
   for (const e of entries) {
     if (!e || e.done) continue;
-    const problem = cloneProblem(e.item);
+    const problem = itemProblem(e.item);
     if (problem) {
       blamed = true;
       settle.fail(e, cloneError(task.name, e.index, 'item', problem.error));
@@ -88,4 +90,13 @@ function culprits(
     }
   }
   return { rest, blamed };
+}
+
+/**
+ * Why `item` cannot travel on its own: what its getters or Proxy traps throw
+ * when read (the engine's clone of a Proxy names no trap), else what a trial
+ * clone throws.
+ */
+function itemProblem(item: unknown): { error: unknown } | undefined {
+  return addTransfers(item, []) ?? cloneProblem(item);
 }

@@ -4,7 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import { addTransfers } from '../../shared/transfer.js';
+import { addTransfers, anyMarked } from '../../shared/transfer.js';
 import type { MoreItems } from '../../worker/protocol.js';
 import type { AttemptRequest, BulkSink } from '../common/target.js';
 import type { Dispatcher } from '../dispatch/dispatch.js';
@@ -36,29 +36,104 @@ export interface EntryOwner {
 }
 
 /**
- * One attempt waiting in, or travelling with, a chunk. One small object per
- * attempt: what is shared by many attempts (the signal, the owner told of
- * the outcome) is referenced, not copied.
+ * What the attempts of one submission share: one object for a whole
+ * {@link Chunker.submitMany} batch, one per attempt otherwise.
  */
-export class ChunkEntry {
-  done = false;
-  started = false;
-  /** Travels alone (set after a chunk failed to clone). */
-  solo = false;
-
+export class EntryTerms {
   constructor(
-    readonly item: unknown,
-    /** The item's index in its call's input. */
-    readonly index: number,
     /** From 1. */
     readonly attempt: number,
     /** Per-attempt limit in ms, from when the worker takes the item. */
     readonly timeout: number | undefined,
     readonly signal: AbortSignal | undefined,
-    /** Called once, when the entry is sent to a worker. */
+    /** Called once per entry, when the entry is sent to a worker. */
     readonly onStart: (() => void) | undefined,
     readonly owner: EntryOwner,
   ) {}
+}
+
+const DONE = 1;
+const STARTED = 2;
+const SOLO = 4;
+
+/**
+ * One attempt waiting in, or travelling with, a chunk. One small object per
+ * attempt (its item, its index, its state bits and the terms it shares with
+ * the other attempts of its submission), as it lives until the attempt is
+ * settled: what many attempts share is referenced, not copied.
+ */
+export class ChunkEntry {
+  #flags = 0;
+
+  constructor(
+    readonly item: unknown,
+    /** The item's index in its call's input. */
+    readonly index: number,
+    readonly terms: EntryTerms,
+  ) {}
+
+  /** An entry of its own terms. */
+  static of(
+    item: unknown,
+    index: number,
+    attempt: number,
+    timeout: number | undefined,
+    signal: AbortSignal | undefined,
+    onStart: (() => void) | undefined,
+    owner: EntryOwner,
+  ): ChunkEntry {
+    return new ChunkEntry(item, index, new EntryTerms(attempt, timeout, signal, onStart, owner));
+  }
+
+  /** From 1. */
+  get attempt(): number {
+    return this.terms.attempt;
+  }
+
+  /** Per-attempt limit in ms, from when the worker takes the item. */
+  get timeout(): number | undefined {
+    return this.terms.timeout;
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.terms.signal;
+  }
+
+  /** Called once, when the entry is sent to a worker. */
+  get onStart(): (() => void) | undefined {
+    return this.terms.onStart;
+  }
+
+  get owner(): EntryOwner {
+    return this.terms.owner;
+  }
+
+  /** Settled. */
+  get done(): boolean {
+    return (this.#flags & DONE) !== 0;
+  }
+
+  set done(value: boolean) {
+    this.#flags = value ? this.#flags | DONE : this.#flags & ~DONE;
+  }
+
+  /** Sent to a worker once (its `onStart` was called). */
+  get started(): boolean {
+    return (this.#flags & STARTED) !== 0;
+  }
+
+  set started(value: boolean) {
+    this.#flags = value ? this.#flags | STARTED : this.#flags & ~STARTED;
+  }
+
+  /** Travels alone (set after a chunk failed to clone). */
+  get solo(): boolean {
+    return (this.#flags & SOLO) !== 0;
+  }
+
+  set solo(value: boolean) {
+    this.#flags = value ? this.#flags | SOLO : this.#flags & ~SOLO;
+  }
 }
 
 /** Settles entries, each exactly once, before telling their owners. */
@@ -110,7 +185,11 @@ export function batchOf(entries: ChunkEntry[], base: number): Batch {
   const transferList: (ArrayBuffer | MessagePort)[] = [];
   let sent = entries;
   let refused: [ChunkEntry, unknown][] | undefined;
-  for (let i = 0; i < entries.length; i++) {
+  // Until a value is marked with transfer() there is nothing to collect: an
+  // item that cannot be cloned is then found when the message fails to post
+  // (see chunk-clone.ts), not by reading every item's elements here.
+  const scan = anyMarked();
+  for (let i = 0; scan && i < entries.length; i++) {
     const e = entries[i]!;
     const problem = addTransfers(e.item, transferList);
     if (problem) {

@@ -4,7 +4,15 @@
  * once the worker answered, was terminated or crashed.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { clockBytes, ItemState, STATES_OFFSET, TAKEN } from '../../shared/wire.js';
+import {
+  clockBytes,
+  ItemState,
+  MORE_CLOSED,
+  MORE_OFFSET,
+  MoreField,
+  STATES_OFFSET,
+  TAKEN,
+} from '../../shared/wire.js';
 import type {
   BatchReport,
   ItemOutcome,
@@ -52,6 +60,8 @@ export class ChunkRun {
   #halt: (why: Stop) => void = () => {};
   /** The main thread's end of the `more` channel, while the chunk can grow. */
   #more: MessagePort | undefined;
+  /** The chunk's `more` fields in its clock buffer (see `MORE_OFFSET`). */
+  #moreFields: Int32Array | undefined;
   /** The main thread's end of the per-item `results` channel. */
   #results: MessagePort | undefined;
   /** Start positions of the batches sent so far; `#reported` of them were answered. */
@@ -79,6 +89,8 @@ export class ChunkRun {
       this.#stop === undefined &&
       this.held <= (this.#growth?.ahead ?? 0) &&
       this.#entries.length < (this.#growth?.capacity ?? 0) &&
+      // The worker has not ended the chunk.
+      Atomics.load(this.#moreFields!, MoreField.announced) !== MORE_CLOSED &&
       // Not before the worker has taken the chunk: a message that never
       // reached a worker must not have sent batches after it.
       Atomics.load(this.#states!, 0) !== ItemState.pending
@@ -116,11 +128,25 @@ export class ChunkRun {
     if (sent.length === 0) return [];
     // A batch the worker might never read must not take buffers with it.
     if (transferList.length > 0) return sent;
+    // Counted before it is posted, so the worker waits for it rather than
+    // end the chunk; not posted at all when the worker has ended it.
+    const fields = this.#moreFields!;
+    const count = Atomics.load(fields, MoreField.announced);
+    if (
+      count === MORE_CLOSED ||
+      Atomics.compareExchange(fields, MoreField.announced, count, count + 1) !== count
+    ) {
+      return sent;
+    }
     try {
       port.postMessage(message, transferList);
     } catch (error) {
+      Atomics.sub(fields, MoreField.announced, 1);
+      Atomics.notify(fields, MoreField.posted);
       return afterFailedPost(this.#group, this.#settle, sent, error);
     }
+    Atomics.add(fields, MoreField.posted, 1);
+    Atomics.notify(fields, MoreField.posted);
     this.#bases.push(base);
     for (const e of sent) this.#entries.push(e);
     this.#adopt(sent);
@@ -133,9 +159,10 @@ export class ChunkRun {
    * has not started, the last ones first (for a slot that has nothing left to
    * do while this worker still holds work). Each is claimed through its
    * state, so the worker, which claims the same way, skips exactly those
-   * taken. Returns them in order; none when fewer than two wait.
+   * taken. Returns them in order; none when fewer than two wait, or when
+   * half of them is less than `min`.
    */
-  steal(): ChunkEntry[] {
+  steal(min = 1): ChunkEntry[] {
     const states = this.#states;
     if (!states || this.#stop || this.#more === undefined) return [];
     const entries = this.#entries;
@@ -148,7 +175,7 @@ export class ChunkRun {
       if (Atomics.load(states, i) !== ItemState.pending) break;
       waiting.push(i);
     }
-    if (waiting.length < 2) return [];
+    if (waiting.length < 2 || waiting.length >> 1 < min) return [];
     const taken: ChunkEntry[] = [];
     // From the end, away from where the worker claims.
     for (const i of waiting.slice(0, waiting.length >> 1)) {
@@ -174,6 +201,7 @@ export class ChunkRun {
     clock[0] = -1;
     const states = new Int32Array(buffer, STATES_OFFSET, capacity);
     this.#states = states;
+    this.#moreFields = new Int32Array(buffer, MORE_OFFSET, 2);
     const strict = first.some((e) => e.timeout !== undefined);
     this.#strict = strict;
     // A lone item needs no results port: its outcome is the response, or its

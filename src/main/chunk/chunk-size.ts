@@ -24,6 +24,13 @@ export const OVERHEAD_SHARE = 0.0025;
 export const PACK_OVERHEAD_SHARE = 0.01;
 /** Batches a worker holds beyond the one it runs (see `ChunkGrowth.ahead`). */
 export const READY_BATCHES = 2;
+/**
+ * The least work (ms) a slot with nothing left to do takes back from a busy
+ * worker (`ChunkRun.steal`): less would cost another message and clone for
+ * less than it saves, and the two slots would pass ever smaller tails back
+ * and forth.
+ */
+export const STEAL_MIN_MS = 1;
 /** Bounds of an automatic chunk size. */
 export const AUTO_MIN = 1;
 /** @see AUTO_MIN */
@@ -67,6 +74,12 @@ export class AutoSize {
    */
   get window(): number {
     return this.#size >= AUTO_MAX ? AUTO_MAX : Math.max(2, (1 + READY_BATCHES) * this.#size);
+  }
+
+  /** Items worth taking back from a busy worker: {@link STEAL_MIN_MS} of work, at least 1. */
+  get stealMin(): number {
+    const perItem = this.#items > 0 ? this.#ms / this.#items : 0;
+    return perItem > 0 ? Math.max(1, Math.ceil(STEAL_MIN_MS / perItem)) : 1;
   }
 
   /** Records that a batch of `items` items ran for `ms` in the worker. */

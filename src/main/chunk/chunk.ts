@@ -17,6 +17,7 @@ import {
   type ChunkOutcome,
   type ChunkSettler,
   Deferred,
+  EntryTerms,
 } from './chunk-entry.js';
 import type { ChunkGroup, GroupKey } from './chunk-group.js';
 import { ChunkGroups } from './chunk-groups.js';
@@ -39,6 +40,8 @@ export class Chunker {
   readonly #host: ChunkHost;
   readonly #groups = new ChunkGroups((e, error) => this.#fail(e, error));
   readonly #sizes = new Map<string, AutoSize>();
+  #lastName: string | undefined;
+  #last: AutoSize | undefined;
   #outstanding = 0;
   #idle: (() => void)[] = [];
   #closed: unknown;
@@ -67,7 +70,7 @@ export class Chunker {
     return new Promise((resolve, reject) => {
       const owner = new Deferred(resolve, reject);
       const { item, index, attempt, timeout, onStart } = request;
-      group.push(new ChunkEntry(item, index, attempt, timeout, signal, onStart, owner));
+      group.push(ChunkEntry.of(item, index, attempt, timeout, signal, onStart, owner));
       this.#enqueued(group, 1, signal);
     });
   }
@@ -106,11 +109,8 @@ export class Chunker {
       return;
     }
     const group = this.#groups.get(name, request.chunkSize, request);
-    const owner = new BulkOwner(sink);
-    const timeout = request.timeout;
-    for (let i = 0; i < n; i++) {
-      group.push(new ChunkEntry(items[i], indices[i]!, 1, timeout, signal, undefined, owner));
-    }
+    const terms = new EntryTerms(1, request.timeout, signal, undefined, new BulkOwner(sink));
+    for (let i = 0; i < n; i++) group.push(new ChunkEntry(items[i], indices[i]!, terms));
     this.#enqueued(group, n, signal);
   }
 
@@ -153,11 +153,16 @@ export class Chunker {
   }
 
   #sizer(name: string): AutoSize {
+    // Asked once per item by a call's admission (see `capacity`): the last
+    // task's size is kept at hand.
+    if (name === this.#lastName && this.#last) return this.#last;
     let s = this.#sizes.get(name);
     if (!s) {
       s = new AutoSize();
       this.#sizes.set(name, s);
     }
+    this.#lastName = name;
+    this.#last = s;
     return s;
   }
 
@@ -333,7 +338,8 @@ export class Chunker {
     if (d.queued > (group.waiting ? 1 : 0)) return;
     let victim: ChunkRun | undefined;
     for (const r of group.growing) if (!victim || r.held > victim.held) victim = r;
-    const taken = victim?.steal() ?? [];
+    const min = group.chunkSize === 'auto' ? this.#sizer(group.name).stealMin : 1;
+    const taken = victim?.steal(min) ?? [];
     if (taken.length > 0) group.unshift(taken);
   }
 

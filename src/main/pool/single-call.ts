@@ -185,7 +185,7 @@ export class SingleCall implements Ticket {
       succeed: (_, value) => this.#finish(undefined, true, value),
       fail: (_, error) => this.#finish(error, false),
     };
-    return new ChunkEntry(r.item, r.index, r.attempt, undefined, this.#signal, r.onStart, owner);
+    return ChunkEntry.of(r.item, r.index, r.attempt, undefined, this.#signal, r.onStart, owner);
   }
 
   /** A forced close: settles the call now; the pool's threads are terminated next. */
