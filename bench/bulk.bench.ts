@@ -1,8 +1,9 @@
 /**
  * The main thread's cost per item when tasks are small, side by side in one
  * run: (1) ~30 µs tasks whose item is an array of 300 numbers (so moving it
- * counts) through alcall `chunkSize: 'auto'`, against the serial main thread
- * and bare postMessage in batches; (2) main-thread CPU per tiny item
+ * counts), a plain array and then a Float64Array, through alcall
+ * `chunkSize: 'auto'`, against the serial main thread and bare postMessage
+ * in batches, beside what one item's clone costs; (2) main-thread CPU per tiny item
  * (`x + 1`), poolcall chunked beside piscina per item; (3) both threads of a
  * 2-thread pool killed by timeouts at the same time: how soon the next two
  * tasks are done.
@@ -51,18 +52,50 @@ function processCpu(): number {
   return u.user + u.system;
 }
 
-/** Calibrates the rounds of `mixArray` over an array of ARRAY_LENGTH to take about `ms`. */
-function calibrateArray(ms: number): number {
-  const a = Array.from({ length: ARRAY_LENGTH }, (_, i) => i * 7);
-  const rounds = 16;
-  for (let k = 0; k < 2000; k++) ops.mixArray(a, rounds);
-  const times: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = performance.now();
-    for (let k = 0; k < 500; k++) ops.mixArray(a, rounds);
-    times.push((performance.now() - t0) / 500);
+/** An array item of the array parts: a plain array or a Float64Array; element 0 holds its passes. */
+type ArrayItem = number[] | Float64Array;
+
+/** The task of an item kind, on the main thread (one function per kind keeps each monomorphic). */
+function mixOf(items: readonly ArrayItem[]): (a: ArrayItem) => unknown {
+  return items[0] instanceof Float64Array
+    ? (a) => ops.mixTyped(a as Float64Array)
+    : (a) => ops.mixArray(a as number[]);
+}
+
+/**
+ * Sets the passes of every item (its element 0) so that the serial main
+ * thread takes about `ms` per item, timed on these items after warming up
+ * (a calibration on a cold function or a busy moment would size the task
+ * wrongly). Returns the passes.
+ */
+function calibrateItems(items: readonly ArrayItem[], ms: number): number {
+  const mix = mixOf(items);
+  let rounds = 16;
+  for (let pass = 0; pass < 3; pass++) {
+    for (const a of items) a[0] = rounds;
+    for (let k = 0; k < 2; k++) for (const a of items) mix(a);
+    let best = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < 3; k++) {
+      const t0 = performance.now();
+      for (const a of items) mix(a);
+      best = Math.min(best, (performance.now() - t0) / items.length);
+    }
+    rounds = Math.max(1, Math.round((rounds * ms) / best));
   }
-  return Math.max(1, Math.round((rounds * ms) / spread(times).min));
+  for (const a of items) a[0] = rounds;
+  return rounds;
+}
+
+/** µs per item of a structured clone (both ways, one thread) of `items`, the fastest of 5. */
+function cloneCost(items: readonly ArrayItem[]): number {
+  const sample = items.slice(0, 500);
+  let best = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    structuredClone(sample);
+    best = Math.min(best, ((performance.now() - t0) * 1000) / sample.length);
+  }
+  return best;
 }
 
 interface Contender {
@@ -76,16 +109,17 @@ interface Contender {
  * structured clone per batch each way), two batches in flight per worker:
  * what a batch costs with no scheduler at all.
  */
-function bareArrays(items: readonly number[][]): {
+function bareArrays(items: readonly ArrayItem[]): {
   batch: () => Promise<void>;
   close: () => Promise<unknown>;
 } {
   const source = `
     const { parentPort, workerData } = require('node:worker_threads');
-    import(workerData).then(({ mixArray }) => {
+    import(workerData).then(({ mixArray, mixTyped }) => {
       parentPort.on('message', (batch) => {
         const out = [];
-        for (const a of batch) out.push(mixArray(a));
+        const mix = batch[0] instanceof Float64Array ? mixTyped : mixArray;
+        for (const a of batch) out.push(mix(a));
         parentPort.postMessage(out);
       });
     });`;
@@ -159,40 +193,76 @@ async function doubleKill(
   return performance.now() - t;
 }
 
+const SERIAL = 'serial (main thread)';
+const CHUNKED = "poolcall alcall (chunkSize 'auto')";
+const BARE = `bare postMessage (batches of ${BARE_BATCH}, cloned)`;
+
+/** What one array part measured. */
+interface ArrayPart {
+  readonly kind: string;
+  readonly passes: number;
+  /** Serial µs per item (median round). */
+  readonly taskUs: number;
+  readonly cloneUs: number;
+  /** The most a pool of THREADS can gain on THREADS cores when each item's clone costs cloneUs. */
+  readonly ceiling: number;
+  readonly rounds: Record<string, number>[];
+}
+
+/** Part (1) on one kind of item: calibrated, warmed, then serial, alcall and bare workers in rotated rounds. */
+async function arrayPart(
+  kind: string,
+  items: ArrayItem[],
+  mix: (item: ArrayItem) => Promise<unknown>,
+  roundCount: number,
+): Promise<ArrayPart> {
+  const passes = calibrateItems(items, ARRAY_TASK_MS);
+  const bare = bareArrays(items);
+  try {
+    const contenders: Contender[] = [
+      {
+        name: CHUNKED,
+        batch: () => alcall(items, mix, { chunkSize: 'auto' }),
+        items: items.length,
+      },
+      { name: BARE, batch: bare.batch, items: items.length },
+      { name: SERIAL, batch: async () => items.map(mixOf(items)), items: items.length },
+    ];
+    for (let k = 0; k < ARRAY_WARM_BATCHES; k++) for (const c of contenders) await c.batch();
+    const rounds = await rates(contenders, roundCount);
+    const taskUs = 1e6 / spread(rounds.map((r) => r[SERIAL]!)).median;
+    const cloneUs = cloneCost(items);
+    const ceiling = (THREADS * taskUs) / (taskUs + cloneUs);
+    return { kind, passes, taskUs, cloneUs, ceiling, rounds };
+  } finally {
+    await bare.close();
+  }
+}
+
 /** The three parts, each in rotated rounds on the same pools. */
 export async function bulkSuite(options: SuiteOptions): Promise<SuiteResult> {
   const roundCount = Math.max(MIN_ROUNDS, options.rounds);
   const pool = createPool<typeof ops>(opsUrl, { maxThreads: THREADS });
-  const mix = pool.task('mixArray');
   const inc = pool.task('inc');
   const piscina = piscinaRunner();
-  const rounds = calibrateArray(ARRAY_TASK_MS);
-  const arrays = Array.from({ length: ARRAY_ITEMS }, () => {
-    const a = Array.from({ length: ARRAY_LENGTH }, (_, i) => i * 7);
-    a[0] = rounds;
-    return a;
-  });
-  const bare = bareArrays(arrays);
   try {
-    // (1) arrays of numbers, ~30 µs each.
-    const serial: Contender = {
-      name: 'serial (main thread)',
-      batch: async () => arrays.map((a) => ops.mixArray(a)),
-      items: ARRAY_ITEMS,
-    };
-    const chunked: Contender = {
-      name: "poolcall alcall (chunkSize 'auto')",
-      batch: () => alcall(arrays, mix, { chunkSize: 'auto' }),
-      items: ARRAY_ITEMS,
-    };
-    const bareC: Contender = {
-      name: `bare postMessage (batches of ${BARE_BATCH}, cloned)`,
-      batch: bare.batch,
-      items: ARRAY_ITEMS,
-    };
-    const arrayContenders = [chunked, bareC, serial];
-    for (let k = 0; k < ARRAY_WARM_BATCHES; k++) for (const c of arrayContenders) await c.batch();
-    const arrayRounds = await rates(arrayContenders, roundCount);
+    // (1) arrays of numbers, ~30 µs each: plain, then typed.
+    const plain = await arrayPart(
+      'plain',
+      Array.from({ length: ARRAY_ITEMS }, () =>
+        Array.from({ length: ARRAY_LENGTH }, (_, i) => i * 7),
+      ),
+      pool.task('mixArray') as (item: ArrayItem) => Promise<unknown>,
+      roundCount,
+    );
+    const typed = await arrayPart(
+      'Float64Array',
+      Array.from({ length: ARRAY_ITEMS }, () =>
+        Float64Array.from({ length: ARRAY_LENGTH }, (_, i) => i * 7),
+      ),
+      pool.task('mixTyped') as (item: ArrayItem) => Promise<unknown>,
+      roundCount,
+    );
 
     // (2) tiny items: rate and CPU per item.
     const tiny = Array.from({ length: TINY_ITEMS }, (_, i) => i);
@@ -264,23 +334,23 @@ export async function bulkSuite(options: SuiteOptions): Promise<SuiteResult> {
     const rate = (r: Record<string, number>[], name: string) => spread(r.map((f) => f[name]!));
     const ratio = (r: Record<string, number>[], a: string, b: string) =>
       spread(r.map((f) => f[a]! / f[b]!));
-    const vsSerial = ratio(arrayRounds, chunked.name, serial.name);
+    const vsSerial = ratio(plain.rounds, CHUNKED, SERIAL);
     const tinyRate = spread(tinyRates);
     const mainCpu = spread(cpu[tinyChunked.name]!.map((c) => c.main));
     const killed = spread(kills[killers[0]!.name]!);
     return {
       tables: [
-        {
-          title: 'Small arrays: ~30 µs tasks whose item is an array of 300 numbers',
-          intro: `${num(ARRAY_ITEMS)} calls of \`mixArray\` (${rounds} passes over ${ARRAY_LENGTH} numbers, calibrated to ~${ARRAY_TASK_MS * 1000} µs on the main thread), ${THREADS} threads, after ${ARRAY_WARM_BATCHES} warm-up batches each. Items/s, median (min–max) over ${roundCount} rounds, contenders in turn; ratios within each round.`,
+        ...[plain, typed].map((part) => ({
+          title: `Small arrays: ~30 µs tasks whose item is ${part.kind === 'plain' ? 'an array' : `a ${part.kind}`} of ${ARRAY_LENGTH} numbers`,
+          intro: `${num(ARRAY_ITEMS)} calls of \`mixArray\` (${part.passes} passes over ${ARRAY_LENGTH} numbers, calibrated on the items themselves to ~${ARRAY_TASK_MS * 1000} µs each on the main thread: ${part.taskUs.toFixed(1)} µs measured), ${THREADS} threads, after ${ARRAY_WARM_BATCHES} warm-up batches each. Items/s, median (min–max) over ${roundCount} rounds, contenders in turn; ratios within each round. A structured clone of one item (there and back, one thread) costs ${part.cloneUs.toFixed(2)} µs, so no pool of ${THREADS} threads on ${THREADS} cores can beat ${THREADS} × task ÷ (task + clone) = ${part.ceiling.toFixed(2)}× serial.`,
           headers: ['', 'items/s', 'vs serial', 'vs bare postMessage'],
-          rows: arrayContenders.map((c) => [
-            c.name,
-            show(rate(arrayRounds, c.name)),
-            show(ratio(arrayRounds, c.name, serial.name), '×'),
-            show(ratio(arrayRounds, c.name, bareC.name), '×'),
+          rows: [CHUNKED, BARE, SERIAL].map((name) => [
+            name,
+            show(rate(part.rounds, name)),
+            show(ratio(part.rounds, name, SERIAL), '×'),
+            show(ratio(part.rounds, name, BARE), '×'),
           ]),
-        },
+        })),
         {
           title: 'Main-thread CPU per tiny item (`x + 1`)',
           intro: `One batch per contender and round: poolcall alcall over ${num(TINY_ITEMS)} items (after ${TINY_WARM_BATCHES} warm-up batches), piscina over ${num(PER_ITEM_ITEMS)}. *Main thread*: the main thread's own CPU time (Linux \`/proc/self/task/<pid>/schedstat\`); *process*: \`process.cpuUsage()\`, which counts every thread, the workers' too. µs per item, median (min–max) over ${roundCount} rounds. Throughput: tinybench, median of 3 batches per round.`,
@@ -308,6 +378,13 @@ export async function bulkSuite(options: SuiteOptions): Promise<SuiteResult> {
           (m) => m >= 1.8,
         ),
         target(
+          '~30 µs Float64Array tasks chunked vs serial',
+          '≥ 1.8×',
+          ratio(typed.rounds, CHUNKED, SERIAL),
+          show(ratio(typed.rounds, CHUNKED, SERIAL), '×'),
+          (m) => m >= 1.8,
+        ),
+        target(
           "tiny items through alcall, chunkSize 'auto'",
           '≥ 3,000,000 items/s',
           tinyRate,
@@ -331,7 +408,7 @@ export async function bulkSuite(options: SuiteOptions): Promise<SuiteResult> {
       ],
     };
   } finally {
-    await Promise.all([pool.close(), piscina.close(), bare.close()]);
+    await Promise.all([pool.close(), piscina.close()]);
   }
 }
 
