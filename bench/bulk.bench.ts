@@ -247,18 +247,17 @@ export async function bulkSuite(options: SuiteOptions): Promise<SuiteResult> {
   const piscina = piscinaRunner();
   try {
     // (1) arrays of numbers, ~30 µs each: plain, then typed.
+    const elements = (i: number) => i * 7;
     const plain = await arrayPart(
       'plain',
-      Array.from({ length: ARRAY_ITEMS }, () =>
-        Array.from({ length: ARRAY_LENGTH }, (_, i) => i * 7),
-      ),
+      Array.from({ length: ARRAY_ITEMS }, () => Array.from({ length: ARRAY_LENGTH }, elements)),
       pool.task('mixArray') as (item: ArrayItem) => Promise<unknown>,
       roundCount,
     );
     const typed = await arrayPart(
       'Float64Array',
       Array.from({ length: ARRAY_ITEMS }, () =>
-        Float64Array.from({ length: ARRAY_LENGTH }, (_, i) => i * 7),
+        Float64Array.from({ length: ARRAY_LENGTH }, (_, i) => elements(i)),
       ),
       pool.task('mixTyped') as (item: ArrayItem) => Promise<unknown>,
       roundCount,
