@@ -341,7 +341,7 @@ export async function bulkSuite(options: SuiteOptions): Promise<SuiteResult> {
       tables: [
         ...[plain, typed].map((part) => ({
           title: `Small arrays: ~30 µs tasks whose item is ${part.kind === 'plain' ? 'an array' : `a ${part.kind}`} of ${ARRAY_LENGTH} numbers`,
-          intro: `${num(ARRAY_ITEMS)} calls of \`mixArray\` (${part.passes} passes over ${ARRAY_LENGTH} numbers, calibrated on the items themselves to ~${ARRAY_TASK_MS * 1000} µs each on the main thread: ${part.taskUs.toFixed(1)} µs measured), ${THREADS} threads, after ${ARRAY_WARM_BATCHES} warm-up batches each. Items/s, median (min–max) over ${roundCount} rounds, contenders in turn; ratios within each round. A structured clone of one item (there and back, one thread) costs ${part.cloneUs.toFixed(2)} µs, so no pool of ${THREADS} threads on ${THREADS} cores can beat ${THREADS} × task ÷ (task + clone) = ${part.ceiling.toFixed(2)}× serial.`,
+          intro: `${num(ARRAY_ITEMS)} calls of \`${part.kind === 'plain' ? 'mixArray' : 'mixTyped'}\` (${part.passes} passes over ${ARRAY_LENGTH} numbers, calibrated on the items themselves to ~${ARRAY_TASK_MS * 1000} µs each on the main thread: ${part.taskUs.toFixed(1)} µs measured), ${THREADS} threads, after ${ARRAY_WARM_BATCHES} warm-up batches each. Items/s, median (min–max) over ${roundCount} rounds, contenders in turn; ratios within each round. A structured clone of one item (there and back, one thread) costs ${part.cloneUs.toFixed(2)} µs, so no pool of ${THREADS} threads on ${THREADS} cores can beat ${THREADS} × task ÷ (task + clone) = ${part.ceiling.toFixed(2)}× serial.`,
           headers: ['', 'items/s', 'vs serial', 'vs bare postMessage'],
           rows: [CHUNKED, BARE, SERIAL].map((name) => [
             name,
