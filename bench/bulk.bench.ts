@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { alcall, createPool } from 'poolcall';
+import { alcall, createPool, type Pool } from 'poolcall';
 import * as ops from './fixtures/ops.js';
 import { opsUrl, piscinaRunner, THREADS, warm } from './lib/peers.js';
 import { runAlone, type SuiteOptions, type SuiteResult, target } from './lib/report.js';
@@ -55,11 +55,21 @@ function processCpu(): number {
 /** An array item of the array parts: a plain array or a Float64Array; element 0 holds its passes. */
 type ArrayItem = number[] | Float64Array;
 
-/** The task of an item kind, on the main thread (one function per kind keeps each monomorphic). */
-function mixOf(items: readonly ArrayItem[]): (a: ArrayItem) => unknown {
-  return items[0] instanceof Float64Array
-    ? (a) => ops.mixTyped(a as Float64Array)
-    : (a) => ops.mixArray(a as number[]);
+/**
+ * An array part: its items' kind as the tables name it, and the task that
+ * runs them (one function per kind keeps each monomorphic).
+ */
+interface ArrayKind {
+  /** "an array", "a Float64Array". */
+  readonly noun: string;
+  readonly task: 'mixArray' | 'mixTyped';
+}
+
+/** The task of `kind` on the main thread, taking the item alone (its passes are element 0). */
+function mixOf(kind: ArrayKind): (a: ArrayItem) => unknown {
+  return kind.task === 'mixArray'
+    ? (a) => ops.mixArray(a as number[])
+    : (a) => ops.mixTyped(a as Float64Array);
 }
 
 /**
@@ -68,8 +78,11 @@ function mixOf(items: readonly ArrayItem[]): (a: ArrayItem) => unknown {
  * (a calibration on a cold function or a busy moment would size the task
  * wrongly). Returns the passes.
  */
-function calibrateItems(items: readonly ArrayItem[], ms: number): number {
-  const mix = mixOf(items);
+function calibrateItems(
+  items: readonly ArrayItem[],
+  mix: (a: ArrayItem) => unknown,
+  ms: number,
+): number {
   let rounds = 16;
   for (let pass = 0; pass < 3; pass++) {
     for (const a of items) a[0] = rounds;
@@ -109,23 +122,26 @@ interface Contender {
  * structured clone per batch each way), two batches in flight per worker:
  * what a batch costs with no scheduler at all.
  */
-function bareArrays(items: readonly ArrayItem[]): {
+function bareArrays(
+  items: readonly ArrayItem[],
+  task: ArrayKind['task'],
+): {
   batch: () => Promise<void>;
   close: () => Promise<unknown>;
 } {
   const source = `
     const { parentPort, workerData } = require('node:worker_threads');
-    import(workerData).then(({ mixArray, mixTyped }) => {
+    import(workerData.url).then((ops) => {
+      const mix = ops[workerData.task];
       parentPort.on('message', (batch) => {
         const out = [];
-        const mix = batch[0] instanceof Float64Array ? mixTyped : mixArray;
         for (const a of batch) out.push(mix(a));
         parentPort.postMessage(out);
       });
     });`;
   const workers = Array.from(
     { length: THREADS },
-    () => new Worker(source, { eval: true, workerData: opsUrl.href }),
+    () => new Worker(source, { eval: true, workerData: { url: opsUrl.href, task } }),
   );
   const batch = () =>
     new Promise<void>((resolve) => {
@@ -199,25 +215,27 @@ const BARE = `bare postMessage (batches of ${BARE_BATCH}, cloned)`;
 
 /** What one array part measured. */
 interface ArrayPart {
-  readonly kind: string;
+  readonly kind: ArrayKind;
   readonly passes: number;
   /** Serial µs per item (median round). */
   readonly taskUs: number;
   readonly cloneUs: number;
-  /** The most a pool of THREADS can gain on THREADS cores when each item's clone costs cloneUs. */
+  /** About the most a pool of THREADS can gain on THREADS cores when each item's clone costs cloneUs (main-thread timings). */
   readonly ceiling: number;
   readonly rounds: Record<string, number>[];
 }
 
 /** Part (1) on one kind of item: calibrated, warmed, then serial, alcall and bare workers in rotated rounds. */
 async function arrayPart(
-  kind: string,
+  kind: ArrayKind,
   items: ArrayItem[],
-  mix: (item: ArrayItem) => Promise<unknown>,
+  pool: Pool<typeof ops>,
   roundCount: number,
 ): Promise<ArrayPart> {
-  const passes = calibrateItems(items, ARRAY_TASK_MS);
-  const bare = bareArrays(items);
+  const serial = mixOf(kind);
+  const mix = pool.task(kind.task) as (item: ArrayItem) => Promise<unknown>;
+  const passes = calibrateItems(items, serial, ARRAY_TASK_MS);
+  const bare = bareArrays(items, kind.task);
   try {
     const contenders: Contender[] = [
       {
@@ -226,7 +244,7 @@ async function arrayPart(
         items: items.length,
       },
       { name: BARE, batch: bare.batch, items: items.length },
-      { name: SERIAL, batch: async () => items.map(mixOf(items)), items: items.length },
+      { name: SERIAL, batch: async () => items.map(serial), items: items.length },
     ];
     for (let k = 0; k < ARRAY_WARM_BATCHES; k++) for (const c of contenders) await c.batch();
     const rounds = await rates(contenders, roundCount);
@@ -249,17 +267,17 @@ export async function bulkSuite(options: SuiteOptions): Promise<SuiteResult> {
     // (1) arrays of numbers, ~30 µs each: plain, then typed.
     const elements = (i: number) => i * 7;
     const plain = await arrayPart(
-      'plain',
+      { noun: 'an array', task: 'mixArray' },
       Array.from({ length: ARRAY_ITEMS }, () => Array.from({ length: ARRAY_LENGTH }, elements)),
-      pool.task('mixArray') as (item: ArrayItem) => Promise<unknown>,
+      pool,
       roundCount,
     );
     const typed = await arrayPart(
-      'Float64Array',
+      { noun: 'a Float64Array', task: 'mixTyped' },
       Array.from({ length: ARRAY_ITEMS }, () =>
         Float64Array.from({ length: ARRAY_LENGTH }, (_, i) => elements(i)),
       ),
-      pool.task('mixTyped') as (item: ArrayItem) => Promise<unknown>,
+      pool,
       roundCount,
     );
 
@@ -340,8 +358,8 @@ export async function bulkSuite(options: SuiteOptions): Promise<SuiteResult> {
     return {
       tables: [
         ...[plain, typed].map((part) => ({
-          title: `Small arrays: ~30 µs tasks whose item is ${part.kind === 'plain' ? 'an array' : `a ${part.kind}`} of ${ARRAY_LENGTH} numbers`,
-          intro: `${num(ARRAY_ITEMS)} calls of \`${part.kind === 'plain' ? 'mixArray' : 'mixTyped'}\` (${part.passes} passes over ${ARRAY_LENGTH} numbers, calibrated on the items themselves to ~${ARRAY_TASK_MS * 1000} µs each on the main thread: ${part.taskUs.toFixed(1)} µs measured), ${THREADS} threads, after ${ARRAY_WARM_BATCHES} warm-up batches each. Items/s, median (min–max) over ${roundCount} rounds, contenders in turn; ratios within each round. A structured clone of one item (there and back, one thread) costs ${part.cloneUs.toFixed(2)} µs, so no pool of ${THREADS} threads on ${THREADS} cores can beat ${THREADS} × task ÷ (task + clone) = ${part.ceiling.toFixed(2)}× serial.`,
+          title: `Small arrays: ~30 µs tasks whose item is ${part.kind.noun} of ${ARRAY_LENGTH} numbers`,
+          intro: `${num(ARRAY_ITEMS)} calls of \`${part.kind.task}\` (${part.passes} passes over ${ARRAY_LENGTH} numbers, calibrated on the items themselves to ~${ARRAY_TASK_MS * 1000} µs each on the main thread: ${part.taskUs.toFixed(1)} µs measured), ${THREADS} threads, after ${ARRAY_WARM_BATCHES} warm-up batches each. Items/s, median (min–max) over ${roundCount} rounds, contenders in turn; ratios within each round. A structured clone of one item (there and back, on the main thread) costs ${part.cloneUs.toFixed(2)} µs, which puts a pool of ${THREADS} threads on ${THREADS} cores near ${THREADS} × task ÷ (task + clone) = ${part.ceiling.toFixed(2)}× serial at best (an estimate from main-thread timings: a worker's task and clone can run faster than these, and bare postMessage has come out above it).`,
           headers: ['', 'items/s', 'vs serial', 'vs bare postMessage'],
           rows: [CHUNKED, BARE, SERIAL].map((name) => [
             name,

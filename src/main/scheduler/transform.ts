@@ -42,7 +42,7 @@ interface Written {
  * ```
  */
 // The typed view of the readable side: results of type `R`. The written
-// side keeps Node's `write(chunk: any)`, so that the stream stays a
+// side keeps Node's own untyped `write(chunk)`, so that the stream stays a
 // `NodeJS.ReadWriteStream` for `pipeline`.
 export interface TaskTransform<T = unknown, R = unknown> {
   /** Reads the results in order (`for await`). */
