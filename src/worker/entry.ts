@@ -5,6 +5,7 @@
  */
 import { syncBuiltinESMExports } from 'node:module';
 import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { pack } from '../shared/packed.js';
 import { unknownTaskMessage } from '../shared/task-names.js';
 import { addTransfers, anyMarked, collectTransfers } from '../shared/transfer.js';
 import {
@@ -88,27 +89,28 @@ const kValue = Symbol.for('Piscina.valueOf');
  * when it succeeds, with no promise when the task is synchronous.
  */
 export default function run(request: TaskRequest): unknown {
+  const items = Array.isArray(request.items) ? (request.items as readonly unknown[]) : undefined;
   const task =
     loaded &&
-    request.items.length === 1 &&
+    items?.length === 1 &&
     !request.clock &&
     !request.progress &&
     !request.results &&
     !request.more
       ? ownFunction(loaded, request.name)
       : undefined;
-  if (!task) return runAll(request);
+  if (!task || !items) return runAll(request);
   let value: unknown;
   try {
     value = isDefinedTask(task)
-      ? task(request.items[0], {
+      ? task(items[0], {
           index: typeof request.indices === 'number' ? request.indices : (request.indices[0] ?? 0),
           attempt:
             typeof request.attempts === 'number' ? request.attempts : (request.attempts[0] ?? 1),
           kwargs: request.kwargs,
           progress: () => {},
         })
-      : (task as (item: unknown) => unknown)(request.items[0]);
+      : (task as (item: unknown) => unknown)(items[0]);
   } catch (error) {
     return singleFailure(serializeError(error, 'task'));
   }
@@ -190,7 +192,8 @@ async function runAll(request: TaskRequest): Promise<unknown> {
   let transfers: (ArrayBuffer | MessagePort)[] = [];
   let began = performance.now();
   for (;;) {
-    const { base, items, indices, attempts } = batch;
+    const { base, indices, attempts } = batch;
+    const { items } = batch;
     for (let i = 0; i < items.length; i++) {
       const position = base + i;
       if (states) {
@@ -248,7 +251,7 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     const report: BatchReport = {
       base,
       count: items.length,
-      values,
+      values: pack(values),
       failures,
       ms: performance.now() - began,
     };
@@ -259,20 +262,19 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     began = performance.now();
     // piscina holds the request until the chunk is answered: its items,
     // done with now, must not live on (and age into the old generation).
-    if (items === request.items) (request.items as unknown[]).length = 0;
+    if (batch.items === request.items && Array.isArray(request.items)) {
+      (request.items as unknown[]).length = 0;
+    }
     batch = next;
   }
   const ms = performance.now() - began;
-  let response: TaskResponse = { values, failures, ms };
+  let response: TaskResponse = { values: pack(values), failures, ms };
   if (more) {
     // The last batch travels as a report too, where a value that cannot be
     // cloned fails alone; the answer only says where the chunk ended.
-    const end = batch.base + batch.items.length;
-    postReport(
-      more,
-      { base: batch.base, count: batch.items.length, values, failures, ms },
-      transfers,
-    );
+    const count = batch.items.length;
+    const end = batch.base + count;
+    postReport(more, { base: batch.base, count, values: pack(values), failures, ms }, transfers);
     response = { values: [], failures: [], ms: 0, base: end, count: 0 };
     transfers = [];
   }
@@ -368,9 +370,10 @@ function failAll(request: TaskRequest, error: SerializedError): TaskResponse {
   request.progress?.close();
   request.results?.close();
   request.more?.close();
+  const n = request.items.length;
   return {
-    values: request.items.map(() => undefined),
-    failures: request.items.map((_, i) => [i, error] as const),
+    values: Array.from({ length: n }, () => undefined),
+    failures: Array.from({ length: n }, (_, i) => [i, error] as const),
     ms: 0,
   };
 }

@@ -4,6 +4,7 @@
  */
 
 import type { MessagePort } from 'node:worker_threads';
+import type { Packed } from '../shared/packed.js';
 import type { TAKEN } from '../shared/wire.js';
 
 /** The `workerData` poolcall hands piscina; the user's own `workerData` is restored in the worker. */
@@ -20,8 +21,8 @@ export interface PoolWorkerData {
 export interface TaskRequest {
   /** The exported task name. */
   readonly name: string;
-  /** The items to run, in order. */
-  readonly items: readonly unknown[];
+  /** The items to run, in order (packed when they are all numbers). */
+  readonly items: Packed;
   /**
    * Each item's index in its call's input; a number `k` stands for the run
    * `k, k + 1, ...` (the common case, cheaper to clone).
@@ -106,8 +107,8 @@ export interface SerializedFailure {
  * outcomes went to the `results` port.
  */
 export interface TaskResponse {
-  /** Each item's value by position (`undefined` where it failed or was cancelled). */
-  readonly values: readonly unknown[];
+  /** Each item's value by position (`undefined` where it failed or was cancelled; packed when all are numbers). */
+  readonly values: Packed;
   /** The failed items: `[position, error]`. */
   readonly failures: readonly (readonly [position: number, error: SerializedError])[];
   /** Time the worker spent on the request, in ms. */
@@ -122,7 +123,7 @@ export interface TaskResponse {
 export interface MoreItems {
   /** Position of the first item in the chunk. */
   readonly base: number;
-  readonly items: readonly unknown[];
+  readonly items: Packed;
   readonly indices: readonly number[] | number;
   readonly attempts: readonly number[] | number;
 }
@@ -138,8 +139,8 @@ export interface BatchReport {
   readonly base: number;
   /** Items in the batch. */
   readonly count: number;
-  /** Values by position from `base` (empty when outcomes went to `results`). */
-  readonly values: readonly unknown[];
+  /** Values by position from `base` (empty when outcomes went to `results`; packed when all are numbers). */
+  readonly values: Packed;
   /** Failed items: `[position from base, error]`. */
   readonly failures: readonly (readonly [position: number, error: SerializedError])[];
   /** Time the worker spent on the batch, in ms. */

@@ -21,6 +21,7 @@
  * and on Deno such a reply still ends its thread.
  */
 import workerThreads, { MessagePort, parentPort } from 'node:worker_threads';
+import type { Packed } from '../shared/packed.js';
 import { addTransfers } from '../shared/transfer.js';
 import { serializeError } from './errors.js';
 import type { SerializedError, TaskResponse } from './protocol.js';
@@ -34,7 +35,7 @@ export function cloneFailure(error: unknown): SerializedError {
 
 /** Values and failures of a reply by position, as posted. */
 export interface Outcomes {
-  readonly values: readonly unknown[];
+  readonly values: Packed;
   readonly failures: readonly (readonly [position: number, error: SerializedError])[];
 }
 
@@ -44,7 +45,7 @@ export interface Outcomes {
  * (`error`, e.g. its transfer list) and every value fails with that.
  */
 export function salvage<T extends Outcomes>(outcomes: T, error: unknown): T {
-  const values = outcomes.values.slice();
+  const values = Array.from(outcomes.values);
   const failures = outcomes.failures.slice();
   values.forEach((value, i) => {
     if (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol') {
@@ -77,7 +78,7 @@ export function everyFailed<T extends Outcomes>(outcomes: T, error: unknown): T 
   outcomes.values.forEach((_, i) => {
     if (!failed.has(i)) failures.push([i, all]);
   });
-  return { ...outcomes, values: outcomes.values.map(() => undefined), failures };
+  return { ...outcomes, values: Array.from(outcomes.values, () => undefined), failures };
 }
 
 /** piscina's answer to a task, as its worker posts it. */
@@ -153,7 +154,7 @@ function isReply(result: unknown): result is readonly [unknown] | TaskResponse {
   if (Array.isArray(result)) return result.length === 1;
   if (typeof result !== 'object' || result === null) return false;
   const r = result as Partial<TaskResponse>;
-  return Array.isArray(r.values) && Array.isArray(r.failures);
+  return (Array.isArray(r.values) || r.values instanceof Float64Array) && Array.isArray(r.failures);
 }
 
 function asResponse(result: readonly [unknown] | TaskResponse): TaskResponse {

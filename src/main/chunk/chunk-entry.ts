@@ -4,6 +4,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
+import { type Packed, packWith } from '../../shared/packed.js';
 import { addTransfers, anyMarked } from '../../shared/transfer.js';
 import type { MoreItems } from '../../worker/protocol.js';
 import type { AttemptRequest, BulkSink } from '../common/target.js';
@@ -203,8 +204,6 @@ export function batchOf(entries: ChunkEntry[], base: number): Batch {
     }
   }
   const n = sent.length;
-  // Packed arrays (push, not new Array(n)): holey ones clone element by element.
-  const items: unknown[] = [];
   // Indices k, k + 1, ... travel as k and one attempt number for all as that
   // number: the arrays are built only when the run breaks.
   const firstIndex = sent[0]?.index ?? 0;
@@ -213,14 +212,18 @@ export function batchOf(entries: ChunkEntry[], base: number): Batch {
   let attempts: number[] | undefined;
   for (let i = 0; i < n; i++) {
     const e = sent[i]!;
-    items.push(e.item);
     if (indices) indices.push(e.index);
     else if (e.index !== firstIndex + i) indices = prefixOf(sent, i + 1, (x) => x.index);
     if (attempts) attempts.push(e.attempt);
     else if (e.attempt !== firstAttempt) attempts = prefixOf(sent, i + 1, (x) => x.attempt);
   }
   return {
-    message: { base, items, indices: indices ?? firstIndex, attempts: attempts ?? firstAttempt },
+    message: {
+      base,
+      items: itemsOf(sent),
+      indices: indices ?? firstIndex,
+      attempts: attempts ?? firstAttempt,
+    },
     transferList,
     sent,
     refused: refused ?? NONE_REFUSED,
@@ -228,6 +231,20 @@ export function batchOf(entries: ChunkEntry[], base: number): Batch {
 }
 
 const NONE_REFUSED: Batch['refused'] = Object.freeze([]);
+
+/** The items of `entries` as they travel: packed when they are all numbers. */
+function itemsOf(entries: readonly ChunkEntry[]): Packed {
+  const packed = packWith(entries, itemOf);
+  if (packed) return packed;
+  // A packed array (push, not new Array(n)): a holey one clones element by element.
+  const items: unknown[] = [];
+  for (const e of entries) items.push(e.item);
+  return items;
+}
+
+function itemOf(e: ChunkEntry): unknown {
+  return e.item;
+}
 
 /** `field` of the first `n` entries, as a packed array. */
 function prefixOf(

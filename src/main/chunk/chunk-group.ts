@@ -61,6 +61,16 @@ export class ChunkGroup {
     this.#queue.push(e);
   }
 
+  /** Queues entries behind the others; the queue may keep `entries` itself. */
+  pushAll(entries: ChunkEntry[]): void {
+    if (this.#head >= this.#queue.length) {
+      this.#queue = entries;
+      this.#head = 0;
+    } else {
+      for (const e of entries) this.#queue.push(e);
+    }
+  }
+
   /** Puts entries back at the front of the queue, to be sent first. */
   unshift(entries: ChunkEntry[]): void {
     this.#front = entries.concat(this.#front);
@@ -69,6 +79,8 @@ export class ChunkGroup {
 
   /** Takes up to `n` live entries, requeued ones first; a solo entry travels alone. */
   take(n: number): ChunkEntry[] {
+    const run = this.#front.length === 0 ? this.#takeRun(n) : undefined;
+    if (run) return run;
     const out: ChunkEntry[] = [];
     // Entries of one call share a signal: it is asked once per run of them.
     let signal: AbortSignal | undefined;
@@ -92,6 +104,36 @@ export class ChunkGroup {
       out.push(e);
       if (e.solo) break;
     }
+    this.#compact();
+    return out;
+  }
+
+  /**
+   * The next `n` queued entries as one slice, when none of them needs a look
+   * of its own (settled, travelling alone, or of an aborted signal).
+   */
+  #takeRun(n: number): ChunkEntry[] | undefined {
+    const queue = this.#queue;
+    const start = this.#head;
+    const end = Math.min(queue.length, start + n);
+    if (end <= start) return undefined;
+    let signal: AbortSignal | undefined;
+    for (let i = start; i < end; i++) {
+      const e = queue[i]!;
+      if (e.done || e.solo) return undefined;
+      if (e.signal !== signal) {
+        signal = e.signal;
+        if (signal?.aborted) return undefined;
+      }
+    }
+    const out = queue.slice(start, end);
+    this.#head = end;
+    this.#compact();
+    return out;
+  }
+
+  /** Lets go of the queue's taken part. */
+  #compact(): void {
     if (this.#head >= this.#queue.length) {
       this.#queue = [];
       this.#head = 0;
@@ -100,7 +142,6 @@ export class ChunkGroup {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
-    return out;
   }
 
   /** Fails entries of `signal` still queued, once it aborts. */

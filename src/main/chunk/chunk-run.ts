@@ -330,11 +330,19 @@ export class ChunkRun {
       const signal = e.signal;
       if (!signal || signal === last) continue;
       last = signal;
-      if (this.#listeners.has(signal)) continue;
-      const onAbort = () => this.#cancel(signal);
-      this.#listeners.set(signal, onAbort);
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (!this.#listeners.has(signal)) this.#listen(signal);
     }
+  }
+
+  /**
+   * Cancels this chunk's entries of `signal` when it aborts. (A method of
+   * its own: a closure made in {@link adopt}'s loop would cost every
+   * iteration a context object.)
+   */
+  #listen(signal: AbortSignal): void {
+    const onAbort = () => this.#cancel(signal);
+    this.#listeners.set(signal, onAbort);
+    signal.addEventListener('abort', onAbort, { once: true });
   }
 
   /** Fails the entries of `signal`; a running one stops the worker. */

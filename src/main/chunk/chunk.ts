@@ -76,20 +76,23 @@ export class Chunker {
   }
 
   /**
-   * Queues the first attempts of many items at once, with no promise per
-   * item: outcomes go to `sink` (never synchronously from this call).
-   * With `refused` (e.g. the pool is closing) every item fails with a new one.
+   * Queues the first attempts of `count` items at once, `items[from]` on
+   * (indices `firstIndex` on), with no promise per item: outcomes go to
+   * `sink` (never synchronously from this call). With `refused` (e.g. the
+   * pool is closing) every item fails with a new one.
    */
   submitMany(
     name: string,
     request: BulkRequest,
     items: readonly unknown[],
-    indices: readonly number[],
+    from: number,
+    count: number,
+    firstIndex: number,
     sink: BulkSink,
     refused?: (new () => Error) | false,
   ): void {
-    const n = items.length;
-    if (n === 0) return;
+    const n = count;
+    if (n <= 0) return;
     const signal = combinedSignal(request.signal);
     const closed = this.#closed;
     const failure =
@@ -101,16 +104,20 @@ export class Chunker {
             ? () => new TaskAbortedError(signal.reason)
             : undefined;
     if (failure) {
-      const lost = items.slice();
-      const at = indices.slice();
+      const lost = items.slice(from, from + n);
       queueMicrotask(() => {
-        for (let i = 0; i < n; i++) sink.fail(at[i]!, lost[i], failure());
+        for (let i = 0; i < n; i++) sink.fail(firstIndex + i, lost[i], failure());
       });
       return;
     }
     const group = this.#groups.get(name, request.chunkSize, request);
     const terms = new EntryTerms(1, request.timeout, signal, undefined, new BulkOwner(sink));
-    for (let i = 0; i < n; i++) group.push(new ChunkEntry(items[i], indices[i]!, terms));
+    // One array of the exact size, handed to the queue as it is.
+    const entries = new Array<ChunkEntry>(n);
+    for (let i = 0; i < n; i++) {
+      entries[i] = new ChunkEntry(items[from + i], firstIndex + i, terms);
+    }
+    group.pushAll(entries);
     this.#enqueued(group, n, signal);
   }
 

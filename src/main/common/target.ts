@@ -77,15 +77,18 @@ export interface TaskTarget {
   /** Runs one attempt; rejects with the attempt's error. */
   run(request: AttemptRequest): Promise<unknown>;
   /**
-   * Runs the first attempt of `items[i]` (index `indices[i]`) for every `i`,
-   * with no promise per item: each outcome goes to `sink`, never
-   * synchronously from this call. The arrays are read before it returns, so
-   * the caller may reuse them. Optional: only chunking targets have it.
+   * Runs the first attempt of `items[from + i]` (index `firstIndex + i`) for
+   * every `i` below `count`, with no promise per item: each outcome goes to
+   * `sink`, never synchronously from this call. The array is read before it
+   * returns, so the caller may reuse it. Optional: only chunking targets
+   * have it.
    */
   runMany?(
     request: BulkRequest,
     items: readonly unknown[],
-    indices: readonly number[],
+    from: number,
+    count: number,
+    firstIndex: number,
     sink: BulkSink,
   ): void;
 }

@@ -186,12 +186,14 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       capacity: (chunkSize) =>
         isChunked(chunkSize) ? this.#chunker.capacity(name, chunkSize) : this.#dispatcher.slots,
       run: (request) => this.attempt(name, request),
-      runMany: (request, items, indices, sink) =>
+      runMany: (request, items, from, count, firstIndex, sink) =>
         this.#chunker.submitMany(
           name,
           request,
           items,
-          indices,
+          from,
+          count,
+          firstIndex,
           sink,
           this.#closing !== undefined && PoolClosedError,
         ),

@@ -7,6 +7,7 @@
 
 import { AsyncResource } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
+import { types } from 'node:util';
 import { noop } from '../common/abort.js';
 import type { Clock } from '../common/clock.js';
 import { effectiveSignal } from '../common/context.js';
@@ -113,12 +114,20 @@ function isPlainArray(source: unknown): source is readonly unknown[] {
   return Array.isArray(source) && source[Symbol.iterator] === arrayValues;
 }
 
-/** First attempts waiting to be handed to a target in one batch. */
+/**
+ * First attempts waiting to be handed to a target in one batch: `count`
+ * items from `items[from]`, of indices `first` on. For an array input,
+ * `items` is the input itself and the batch a run of its positions;
+ * otherwise the items read are kept in `buffer`.
+ */
 interface Batch {
   readonly target: TaskTarget;
   readonly request: BulkRequest;
-  readonly items: unknown[];
-  readonly indices: number[];
+  readonly buffer: unknown[];
+  items: readonly unknown[];
+  from: number;
+  count: number;
+  first: number;
 }
 
 class Run {
@@ -171,7 +180,8 @@ class Run {
    * errors) exactly as if the engine had run that attempt.
    */
   bulk(target: TaskTarget, request: BulkRequest): void {
-    this.#batch = { target, request, items: [], indices: [] };
+    const buffer: unknown[] = [];
+    this.#batch = { target, request, buffer, items: buffer, from: 0, count: 0, first: 0 };
   }
 
   start(
@@ -203,6 +213,10 @@ class Run {
     // An array is read by position (as its own iterator would read it), with
     // no iterator result object per item.
     const array = isPlainArray(source) ? source : undefined;
+    // Batches of an array input are runs of its positions, read when they
+    // are handed over (in the same synchronous stretch); a Proxy's traps
+    // are run as its items are read, one by one.
+    if (array && this.#batch && !types.isProxy(array)) this.#batch.items = array;
     // A promise element that rejects before its turn is handled when its turn comes.
     if (array) for (const value of array) if (value instanceof Promise) value.catch(noop);
     let position = 0;
@@ -252,12 +266,25 @@ class Run {
         }
         this.#running++;
         const index = this.#read++;
-        // A thenable element is awaited by the engine before its first attempt.
-        const element = batch ? awaitable(value) : value;
-        if (batch && Object.is(element, value)) {
-          batch.items.push(value);
-          batch.indices.push(index);
-        } else engine.run(element, index).then(this.#settle, this.#error);
+        if (!batch) {
+          engine.run(value, index).then(this.#settle, this.#error);
+          continue;
+        }
+        // A thenable element is awaited by the engine before its first
+        // attempt; the batch before it goes first, so a batch's indices
+        // follow one another.
+        const element = awaitable(value);
+        if (Object.is(element, value)) {
+          if (batch.count === 0) {
+            batch.first = index;
+            batch.from = batch.items === array ? position - 1 : 0;
+          }
+          if (batch.items === batch.buffer) batch.buffer.push(value);
+          batch.count++;
+        } else {
+          this.#flush(batch);
+          engine.run(element, index).then(this.#settle, this.#error);
+        }
       }
     } finally {
       if (this.#finished) await iterator?.return?.();
@@ -269,10 +296,18 @@ class Run {
   }
 
   #flush(batch: Batch): void {
-    if (batch.items.length === 0) return;
-    batch.target.runMany?.(batch.request, batch.items, batch.indices, this.#bulkSink);
-    batch.items.length = 0;
-    batch.indices.length = 0;
+    const { count } = batch;
+    if (count === 0) return;
+    batch.count = 0;
+    batch.target.runMany?.(
+      batch.request,
+      batch.items,
+      batch.from,
+      count,
+      batch.first,
+      this.#bulkSink,
+    );
+    batch.buffer.length = 0;
   }
 
   /** Outcomes of first attempts run in bulk; each item held a slot of the gate. */
