@@ -68,12 +68,13 @@ export class AutoSize {
   /**
    * Attempts worth keeping in flight per slot: one batch running and
    * {@link READY_BATCHES} ready in the worker. At the largest size the items
-   * are so small that the main thread, not the workers, sets the pace: one
-   * chunk per slot then, as more would only add live objects for the garbage
-   * collector to copy.
+   * are so small that the main thread, not the workers, sets the pace: two
+   * batches per slot then, so that the main thread reads and sends the next
+   * while a worker runs one, and no more, as more would only add live
+   * objects for the garbage collector to copy.
    */
   get window(): number {
-    return this.#size >= AUTO_MAX ? AUTO_MAX : Math.max(2, (1 + READY_BATCHES) * this.#size);
+    return this.#size >= AUTO_MAX ? 2 * AUTO_MAX : Math.max(2, (1 + READY_BATCHES) * this.#size);
   }
 
   /** Items worth taking back from a busy worker: {@link STEAL_MIN_MS} of work, at least 1. */

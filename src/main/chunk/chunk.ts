@@ -112,11 +112,10 @@ export class Chunker {
     }
     const group = this.#groups.get(name, request.chunkSize, request);
     const terms = new EntryTerms(1, request.timeout, signal, undefined, new BulkOwner(sink));
-    // One array of the exact size, handed to the queue as it is.
-    const entries = new Array<ChunkEntry>(n);
-    for (let i = 0; i < n; i++) {
-      entries[i] = new ChunkEntry(items[from + i], firstIndex + i, terms);
-    }
+    // One array, handed to the queue as it is.
+    const entries: ChunkEntry[] = [];
+    for (let i = 0; i < n; i++)
+      entries.push(new ChunkEntry(items[from + i], firstIndex + i, terms));
     group.pushAll(entries);
     this.#enqueued(group, n, signal);
   }
