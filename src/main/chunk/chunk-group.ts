@@ -18,8 +18,15 @@ export type GroupKey = Pick<AttemptRequest, 'kwargs' | 'onProgress'>;
 export class ChunkGroup {
   /** Entries to run again first (chunk-mates of a terminated chunk). */
   #front: ChunkEntry[] = [];
-  #queue: ChunkEntry[] = [];
+  /**
+   * The queue, in segments: an array handed over by {@link pushAll} is kept
+   * as it is, so queueing many entries copies none.
+   */
+  #segments: ChunkEntry[][] = [];
+  /** Position of the next entry in the first segment. */
   #head = 0;
+  /** Entries in the segments from `#head` on. */
+  #count = 0;
   /** A flush is queued as a microtask. */
   scheduled = false;
   /** A flush waits a turn of the event loop for more entries. */
@@ -53,22 +60,22 @@ export class ChunkGroup {
 
   /** Entries waiting to be sent. */
   get queued(): number {
-    return this.#front.length + this.#queue.length - this.#head;
+    return this.#front.length + this.#count;
   }
 
   /** Queues an entry behind the others (its signal is {@link watch}ed by the caller). */
   push(e: ChunkEntry): void {
-    this.#queue.push(e);
+    const last = this.#segments[this.#segments.length - 1];
+    if (last) last.push(e);
+    else this.#segments.push([e]);
+    this.#count++;
   }
 
-  /** Queues entries behind the others; the queue may keep `entries` itself. */
+  /** Queues entries behind the others; the queue keeps `entries` itself. */
   pushAll(entries: ChunkEntry[]): void {
-    if (this.#head >= this.#queue.length) {
-      this.#queue = entries;
-      this.#head = 0;
-    } else {
-      for (const e of entries) this.#queue.push(e);
-    }
+    if (entries.length === 0) return;
+    this.#segments.push(entries);
+    this.#count += entries.length;
   }
 
   /** Puts entries back at the front of the queue, to be sent first. */
@@ -86,7 +93,7 @@ export class ChunkGroup {
     let signal: AbortSignal | undefined;
     let aborted = false;
     while (out.length < n) {
-      const e = this.#front.length > 0 ? this.#front.shift() : this.#queue[this.#head++];
+      const e = this.#front.length > 0 ? this.#front.shift() : this.#next();
       if (!e) break;
       if (e.done) continue;
       if (e.signal !== signal) {
@@ -113,10 +120,11 @@ export class ChunkGroup {
    * of its own (settled, travelling alone, or of an aborted signal).
    */
   #takeRun(n: number): ChunkEntry[] | undefined {
-    const queue = this.#queue;
+    const queue = this.#segments[0];
     const start = this.#head;
+    // Within the first segment only (a batch across segments is gathered one by one).
+    if (!queue || (queue.length - start < n && this.#segments.length > 1)) return undefined;
     const end = Math.min(queue.length, start + n);
-    if (end <= start) return undefined;
     let signal: AbortSignal | undefined;
     for (let i = start; i < end; i++) {
       const e = queue[i]!;
@@ -126,22 +134,42 @@ export class ChunkGroup {
         if (signal?.aborted) return undefined;
       }
     }
-    const out = queue.slice(start, end);
+    const out = start === 0 && end === queue.length ? queue : queue.slice(start, end);
+    this.#count -= end - start;
     this.#head = end;
+    if (end === queue.length) this.#dropFirst();
     this.#compact();
     return out;
   }
 
-  /** Lets go of the queue's taken part. */
+  /** The next queued entry, taken off the queue. */
+  #next(): ChunkEntry | undefined {
+    const first = this.#segments[0];
+    if (!first) return undefined;
+    const e = first[this.#head++];
+    this.#count--;
+    if (this.#head >= first.length) this.#dropFirst();
+    return e;
+  }
+
+  #dropFirst(): void {
+    this.#segments.shift();
+    this.#head = 0;
+  }
+
+  /** Every queued entry, in order, taken off the queue. */
+  #drain(): ChunkEntry[] {
+    const [first, ...rest] = this.#segments;
+    const all = first ? first.slice(this.#head).concat(...rest) : [];
+    this.#segments = [];
+    this.#head = 0;
+    this.#count = 0;
+    return all;
+  }
+
+  /** Forgets the signals watched once nothing is queued. */
   #compact(): void {
-    if (this.#head >= this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-      if (this.#front.length === 0) this.#unwatch();
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
+    if (this.#count === 0 && this.#front.length === 0) this.#unwatch();
   }
 
   /** Fails entries of `signal` still queued, once it aborts. */
@@ -155,8 +183,7 @@ export class ChunkGroup {
         return false;
       };
       this.#front = this.#front.filter(keep);
-      this.#queue = this.#queue.slice(this.#head).filter(keep);
-      this.#head = 0;
+      this.pushAll(this.#drain().filter(keep));
     };
     this.#watched.set(signal, onAbort);
     signal.addEventListener('abort', onAbort, { once: true });
