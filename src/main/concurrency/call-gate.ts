@@ -62,6 +62,22 @@ export class CallGate {
     return true;
   }
 
+  /** Takes up to `max` free slots at once when nobody waits; returns how many it took. */
+  tryAcquireMany(max: number): number {
+    if (this.#head < this.#waiters.length) return 0;
+    const n = Math.min(max, this.limit - this.#active);
+    if (!(n > 0)) return 0;
+    this.#active += n;
+    return n;
+  }
+
+  /** Gives `n` slots back (see {@link release}). */
+  releaseMany(n: number): void {
+    if (n <= 0) return;
+    this.#active -= n;
+    this.admit();
+  }
+
   /** Waits for a slot, in FIFO order; rejects with the signal's reason when it aborts first. */
   acquire(signal?: AbortSignal): Promise<void> {
     if (this.tryAcquire()) return Promise.resolve();

@@ -242,25 +242,38 @@ class Run {
       const sink = this.#sink;
       const gate = this.#gate;
       const batch = this.#batch;
+      // Slots taken for the next items: for an array read in batches, as
+      // many as are free at once (one look at the limit for all of them).
+      const many = array !== undefined && batch !== undefined && !sink.beforeRead;
+      let credit = 0;
       for (;;) {
-        if (this.#finished) return;
+        if (this.#finished) {
+          gate.releaseMany(credit);
+          return;
+        }
         const wait = sink.beforeRead?.();
         if (wait) {
           if (batch) this.#flush(batch);
           await wait;
         }
-        if (!gate.tryAcquire()) {
-          if (batch) this.#flush(batch);
-          await gate.acquire(signal);
+        if (credit === 0) {
+          if (many && position >= array.length) break;
+          credit = many ? gate.tryAcquireMany(array.length - position) : gate.tryAcquire() ? 1 : 0;
+          if (credit === 0) {
+            if (batch) this.#flush(batch);
+            await gate.acquire(signal);
+            credit = 1;
+          }
         }
         if (this.#finished) {
-          gate.release();
+          gate.releaseMany(credit);
           return;
         }
+        credit--;
         let value: unknown;
         if (array) {
           if (position >= array.length) {
-            gate.release();
+            gate.releaseMany(credit + 1);
             break;
           }
           value = array[position++];
