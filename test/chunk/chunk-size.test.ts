@@ -3,6 +3,7 @@ import {
   AUTO_MAX,
   AUTO_MIN,
   AutoSize,
+  FIRST_BATCH_MS,
   MESSAGE_OVERHEAD_MS,
   OVERHEAD_SHARE,
   PACK_OVERHEAD_SHARE,
@@ -77,5 +78,22 @@ describe("chunkSize: 'auto'", () => {
     s.observe(5, 0);
     s.observe(Number.NaN, 3);
     expect(s.size).toBe(AUTO_MIN);
+  });
+});
+
+describe('the first batch of a growing chunk', () => {
+  it('carries about FIRST_BATCH_MS of work, within 1..size', () => {
+    const s = new AutoSize();
+    // Not measured yet: a whole batch.
+    expect(s.firstBatch).toBe(s.size);
+    s.observe(10, 400); // 25 µs per item
+    expect(s.size).toBeGreaterThan(s.firstBatch);
+    expect(s.firstBatch).toBe(Math.ceil(FIRST_BATCH_MS / 0.025));
+    const tiny = new AutoSize();
+    tiny.observe(0.05, 1000);
+    expect(tiny.firstBatch).toBe(tiny.size);
+    const slow = new AutoSize();
+    slow.observe(100, 2);
+    expect(slow.firstBatch).toBe(AUTO_MIN);
   });
 });

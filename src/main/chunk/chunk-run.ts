@@ -107,6 +107,11 @@ export class ChunkRun {
     return this.#bases.length - this.#reported;
   }
 
+  /** Items of the last batch sent. */
+  get lastBatch(): number {
+    return this.#entries.length - (this.#bases[this.#bases.length - 1] ?? 0);
+  }
+
   /** Positions left for {@link extend}. */
   get room(): number {
     return (this.#growth?.capacity ?? 0) - this.#entries.length;

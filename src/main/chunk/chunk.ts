@@ -231,7 +231,9 @@ export class Chunker {
       if (r.extendable && (!run || r.held < run.held)) run = r;
     }
     if (!run) return false;
-    const entries = group.take(Math.min(this.size(group.name, group.chunkSize), run.room));
+    // Each batch at most twice the one before (see FIRST_BATCH_MS).
+    const size = Math.min(this.size(group.name, group.chunkSize), 2 * run.lastBatch);
+    const entries = group.take(Math.min(size, run.room));
     if (entries.length === 0) return false;
     const back = run.extend(entries);
     if (back.length === 0) return true;
@@ -250,22 +252,20 @@ export class Chunker {
 
   #dispatch(group: ChunkGroup, lease: Lease): void {
     const size = this.size(group.name, group.chunkSize);
-    const entries = group.take(size);
+    // A learnt chunk grows while it runs when the call keeps more than one
+    // batch per slot in flight, once its items are known to be short enough
+    // to batch (above the smallest size: a slow or not yet measured item must
+    // not hold others back in a busy worker). It starts with a short batch,
+    // so its worker starts before a whole batch is cloned (FIRST_BATCH_MS).
+    const sizer = group.chunkSize === 'auto' ? this.#sizer(group.name) : undefined;
+    const growable =
+      sizer !== undefined && size > AUTO_MIN && sizer.window > size && group.queued >= size;
+    const entries = group.take(growable ? sizer.firstBatch : size);
     if (entries.length === 0) {
       lease.release();
       return;
     }
-    // A learnt chunk grows while it runs when the call keeps more than one
-    // batch per slot in flight (below the largest size), once its items are
-    // known to be short enough to batch (above the smallest size: a slow or
-    // not yet measured item must not hold others back in a busy worker).
-    const sizer = group.chunkSize === 'auto' ? this.#sizer(group.name) : undefined;
-    const grows =
-      sizer !== undefined &&
-      size > AUTO_MIN &&
-      sizer.window > size &&
-      entries.length === size &&
-      !entries[0]!.solo;
+    const grows = growable && !entries[0]!.solo;
     const growth = grows
       ? {
           capacity: this.#capacity(group),
