@@ -123,6 +123,22 @@ describe('chunks of numbers on a real pool', () => {
     expect(out).toEqual(Array.from({ length: 30 }, (_, i) => [i, i]));
   });
 
+  it('reads an element with a getter no more often than alone, and sends what it read', async () => {
+    let reads = 0;
+    const items = [1, 2, 3, 4, 5];
+    Object.defineProperty(items, 2, {
+      get() {
+        reads++;
+        return 30 + reads;
+      },
+      enumerable: true,
+    });
+    const out = await alcall(items, same, { chunkSize: 5 });
+    // Once when promise elements are marked as handled, once when its turn comes.
+    expect(reads).toBe(2);
+    expect(out).toEqual([1, 2, 32, 4, 5]);
+  });
+
   it('reads a Proxy input through its traps', async () => {
     const reads: PropertyKey[] = [];
     const source = new Proxy([10, 11, 12, 13, 14], {

@@ -7,7 +7,6 @@
 
 import { AsyncResource } from 'node:async_hooks';
 import { setMaxListeners } from 'node:events';
-import { types } from 'node:util';
 import { noop } from '../common/abort.js';
 import type { Clock } from '../common/clock.js';
 import { effectiveSignal } from '../common/context.js';
@@ -128,17 +127,16 @@ function handleEarlyRejections(array: readonly unknown[]): void {
 }
 
 /**
- * First attempts waiting to be handed to a target in one batch: `count`
- * items from `items[from]`, of indices `first` on. For an array input,
- * `items` is the input itself and the batch a run of its positions;
- * otherwise the items read are kept in `buffer`.
+ * First attempts waiting to be handed to a target in one batch: the first
+ * `count` items of `items`, of indices `first` on. The array is kept from
+ * batch to batch and written over, never emptied, so it grows only to the
+ * largest batch (whose items it holds until they are written over); each
+ * item is read from the input once, as its iterator would read it.
  */
 interface Batch {
   readonly target: TaskTarget;
   readonly request: BulkRequest;
-  readonly buffer: unknown[];
-  items: readonly unknown[];
-  from: number;
+  readonly items: unknown[];
   count: number;
   first: number;
 }
@@ -193,8 +191,7 @@ class Run {
    * errors) exactly as if the engine had run that attempt.
    */
   bulk(target: TaskTarget, request: BulkRequest): void {
-    const buffer: unknown[] = [];
-    this.#batch = { target, request, buffer, items: buffer, from: 0, count: 0, first: 0 };
+    this.#batch = { target, request, items: [], count: 0, first: 0 };
   }
 
   start(
@@ -226,10 +223,6 @@ class Run {
     // An array is read by position (as its own iterator would read it), with
     // no iterator result object per item.
     const array = isPlainArray(source) ? source : undefined;
-    // Batches of an array input are runs of its positions, read when they
-    // are handed over (in the same synchronous stretch); a Proxy's traps
-    // are run as its items are read, one by one.
-    if (array && this.#batch && !types.isProxy(array)) this.#batch.items = array;
     if (array) handleEarlyRejections(array);
     let position = 0;
     const iterator = array
@@ -300,12 +293,8 @@ class Run {
         // follow one another.
         const element = awaitable(value);
         if (Object.is(element, value)) {
-          if (batch.count === 0) {
-            batch.first = index;
-            batch.from = batch.items === array ? position - 1 : 0;
-          }
-          if (batch.items === batch.buffer) batch.buffer.push(value);
-          batch.count++;
+          if (batch.count === 0) batch.first = index;
+          batch.items[batch.count++] = value;
         } else {
           this.#flush(batch);
           engine.run(element, index).then(this.#settle, this.#error);
@@ -324,15 +313,7 @@ class Run {
     const { count } = batch;
     if (count === 0) return;
     batch.count = 0;
-    batch.target.runMany?.(
-      batch.request,
-      batch.items,
-      batch.from,
-      count,
-      batch.first,
-      this.#bulkSink,
-    );
-    batch.buffer.length = 0;
+    batch.target.runMany?.(batch.request, batch.items, 0, count, batch.first, this.#bulkSink);
   }
 
   /** Outcomes of first attempts run in bulk; each item held a slot of the gate. */
