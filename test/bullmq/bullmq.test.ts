@@ -42,6 +42,12 @@ const terminated = () => terminatedOf(machines);
 /** Resolves once `count` messages across the machines match. */
 const until = (count: number, match: (m: MachineMessage) => boolean) =>
   untilMessages(machines, count, match);
+/** The ids of the jobs whose runs match, once there are `count` of them. */
+async function untilJobs(count: number, match: (m: MachineMessage) => boolean) {
+  const ids = () => new Set(messages(match).map((m) => m.jobId));
+  while (ids().size < count) await Promise.race(machines.map((m) => once(m.child, 'message')));
+  return ids();
+}
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -112,7 +118,11 @@ describe('poolcall/bullmq', () => {
     expect(error.message).toBe('bad');
     expect(error.code).toBe('E_VALIDATION');
 
-    const runs = messages((m) => m.type === 'active' && m.name === 'fail');
+    // A machine reports each run on its own channel, which may deliver after
+    // the outcome came back through Redis: wait for the three.
+    const isRun = (m: MachineMessage) => m.type === 'active' && m.name === 'fail';
+    await until(3, isRun);
+    const runs = messages(isRun);
     expect(runs.map((m) => m.attempt)).toEqual([1, 2, 3]);
     expect(runs[1]!.at - runs[0]!.at).toBeGreaterThanOrEqual(100);
     expect(runs[2]!.at - runs[1]!.at).toBeGreaterThanOrEqual(300);
@@ -145,9 +155,7 @@ describe('poolcall/bullmq', () => {
     expect(out).toEqual(
       [0, 1, 2, 3, 4, 5, 6].map((x) => ({ x, attempt: x % 2 === 1 ? 2 : 1, index: x })),
     );
-    const jobs = new Set(
-      messages((m) => m.type === 'active' && m.name === 'oddFailsOnce').map((m) => m.jobId),
-    );
+    const jobs = await untilJobs(3, (m) => m.type === 'active' && m.name === 'oddFailsOnce');
     expect(jobs.size).toBe(3);
 
     const errors = await alcall(['a', 'b'], remote.task('fail'), {
@@ -181,7 +189,10 @@ describe('poolcall/bullmq', () => {
       returnExceptions: true,
     });
     expect(out.map(describe)).toEqual(['RangeError: stop 1 at 1', 2]);
-    const runs = messages((m) => m.type === 'active' && m.name === 'stopOnOdd');
+    // Runs are reported on the machines' own channels: wait for the three.
+    const isRun = (m: MachineMessage) => m.type === 'active' && m.name === 'stopOnOdd';
+    await until(3, isRun);
+    const runs = messages(isRun);
     const byJob = new Map<string | undefined, number[]>();
     for (const m of runs) byJob.set(m.jobId, [...(byJob.get(m.jobId) ?? []), m.attempt!]);
     // The odd item's job ran once although 4 attempts were allowed; the even one's twice.
