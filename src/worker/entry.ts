@@ -192,8 +192,7 @@ async function runAll(request: TaskRequest): Promise<unknown> {
   let transfers: (ArrayBuffer | MessagePort)[] = [];
   let began = performance.now();
   for (;;) {
-    const { base, indices, attempts } = batch;
-    const { items } = batch;
+    const { base, items, indices, attempts } = batch;
     for (let i = 0; i < items.length; i++) {
       const position = base + i;
       if (states) {
@@ -268,7 +267,7 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     batch = next;
   }
   const ms = performance.now() - began;
-  let response: TaskResponse = { values: pack(values), failures, ms };
+  let response: TaskResponse;
   if (more) {
     // The last batch travels as a report too, where a value that cannot be
     // cloned fails alone; the answer only says where the chunk ended.
@@ -277,6 +276,8 @@ async function runAll(request: TaskRequest): Promise<unknown> {
     postReport(more, { base: batch.base, count, values: pack(values), failures, ms }, transfers);
     response = { values: [], failures: [], ms: 0, base: end, count: 0 };
     transfers = [];
+  } else {
+    response = { values: pack(values), failures, ms };
   }
   if (clock) clock[0] = capacity;
   request.progress?.close();

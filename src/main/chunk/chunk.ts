@@ -76,8 +76,8 @@ export class Chunker {
   }
 
   /**
-   * Queues the first attempts of `count` items at once, `items[from]` on
-   * (indices `firstIndex` on), with no promise per item: outcomes go to
+   * Queues the first attempts of the first `count` items at once (indices
+   * `firstIndex` on), with no promise per item: outcomes go to
    * `sink` (never synchronously from this call). With `refused` (e.g. the
    * pool is closing) every item fails with a new one.
    */
@@ -85,14 +85,12 @@ export class Chunker {
     name: string,
     request: BulkRequest,
     items: readonly unknown[],
-    from: number,
     count: number,
     firstIndex: number,
     sink: BulkSink,
     refused?: (new () => Error) | false,
   ): void {
-    const n = count;
-    if (n <= 0) return;
+    if (count <= 0) return;
     const signal = combinedSignal(request.signal);
     const closed = this.#closed;
     const failure =
@@ -104,9 +102,9 @@ export class Chunker {
             ? () => new TaskAbortedError(signal.reason)
             : undefined;
     if (failure) {
-      const lost = items.slice(from, from + n);
+      const lost = items.slice(0, count);
       queueMicrotask(() => {
-        for (let i = 0; i < n; i++) sink.fail(firstIndex + i, lost[i], failure());
+        for (let i = 0; i < count; i++) sink.fail(firstIndex + i, lost[i], failure());
       });
       return;
     }
@@ -114,10 +112,9 @@ export class Chunker {
     const terms = new EntryTerms(1, request.timeout, signal, undefined, new BulkOwner(sink));
     // One array, handed to the queue as it is.
     const entries: ChunkEntry[] = [];
-    for (let i = 0; i < n; i++)
-      entries.push(new ChunkEntry(items[from + i], firstIndex + i, terms));
+    for (let i = 0; i < count; i++) entries.push(new ChunkEntry(items[i], firstIndex + i, terms));
     group.pushAll(entries);
-    this.#enqueued(group, n, signal);
+    this.#enqueued(group, count, signal);
   }
 
   /** Counts `n` newly queued entries and schedules a flush of their group. */

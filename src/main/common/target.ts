@@ -77,8 +77,8 @@ export interface TaskTarget {
   /** Runs one attempt; rejects with the attempt's error. */
   run(request: AttemptRequest): Promise<unknown>;
   /**
-   * Runs the first attempt of `items[from + i]` (index `firstIndex + i`) for
-   * every `i` below `count`, with no promise per item: each outcome goes to
+   * Runs the first attempt of `items[i]` (index `firstIndex + i`) for every
+   * `i` below `count`, with no promise per item: each outcome goes to
    * `sink`, never synchronously from this call. The array is read before it
    * returns, so the caller may reuse it. Optional: only chunking targets
    * have it.
@@ -86,7 +86,6 @@ export interface TaskTarget {
   runMany?(
     request: BulkRequest,
     items: readonly unknown[],
-    from: number,
     count: number,
     firstIndex: number,
     sink: BulkSink,

@@ -186,12 +186,11 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       capacity: (chunkSize) =>
         isChunked(chunkSize) ? this.#chunker.capacity(name, chunkSize) : this.#dispatcher.slots,
       run: (request) => this.attempt(name, request),
-      runMany: (request, items, from, count, firstIndex, sink) =>
+      runMany: (request, items, count, firstIndex, sink) =>
         this.#chunker.submitMany(
           name,
           request,
           items,
-          from,
           count,
           firstIndex,
           sink,

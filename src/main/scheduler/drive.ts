@@ -313,7 +313,7 @@ class Run {
     const { count } = batch;
     if (count === 0) return;
     batch.count = 0;
-    batch.target.runMany?.(batch.request, batch.items, 0, count, batch.first, this.#bulkSink);
+    batch.target.runMany?.(batch.request, batch.items, count, batch.first, this.#bulkSink);
   }
 
   /** Outcomes of first attempts run in bulk; each item held a slot of the gate. */
