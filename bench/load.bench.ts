@@ -13,7 +13,7 @@ import { runAlone, type SuiteOptions, type SuiteResult, type Table, target } fro
 import { calibrateSpin, rotate, show, spread } from './lib/stats.js';
 
 const ITEMS = 200_000;
-const SATURATE_ITEMS = 6_000;
+const SATURATE_ITEMS = 20_000;
 const WINDOW = 16;
 const MEMORY_ROUNDS = 1;
 

@@ -78,3 +78,33 @@ describe('a chunk group queue', () => {
     expect(failed.map(([i]) => i)).toEqual([0, 1]);
   });
 });
+
+describe('a chunk group: what its submitters have yet to hand over', () => {
+  it('is Infinity until a submitter that knows its length says so', () => {
+    const g = group();
+    expect(g.unread).toBe(Number.POSITIVE_INFINITY);
+    g.feed(undefined);
+    expect(g.unread).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('sums what each submitter says, and stays 0 once every one is done', () => {
+    const g = group();
+    let a = 5;
+    let b = 3;
+    g.feed(() => a);
+    g.feed(() => b);
+    expect(g.unread).toBe(8);
+    a = 0;
+    expect(g.unread).toBe(3);
+    b = 0;
+    expect(g.unread).toBe(0);
+    expect(g.unread).toBe(0);
+  });
+
+  it('is Infinity while one submitter cannot know (a stream)', () => {
+    const g = group();
+    g.feed(() => 4);
+    g.feed(() => Number.POSITIVE_INFINITY);
+    expect(g.unread).toBe(Number.POSITIVE_INFINITY);
+  });
+});

@@ -38,6 +38,10 @@ export class ChunkGroup {
   /** Running chunks that can take more entries while they run. */
   readonly growing = new Set<ChunkRun>();
   readonly #watched = new Map<AbortSignal, () => void>();
+  /** What the group's bulk submitters have yet to hand over (see {@link feed}). */
+  readonly #feeders = new Set<() => number>();
+  /** A submitter that knew its length fed the group. */
+  #bounded = false;
   readonly #fail: (e: ChunkEntry, error: unknown) => void;
 
   constructor(
@@ -56,6 +60,31 @@ export class ChunkGroup {
   /** Whether attempts with `key` travel in this group's chunks. */
   holds(key: GroupKey): boolean {
     return this.kwargs === key.kwargs && this.onProgress === key.onProgress;
+  }
+
+  /**
+   * Registers a bulk submitter's count of items it has yet to hand over
+   * (`BulkRequest.unread`), read by {@link unread}.
+   */
+  feed(unread: (() => number) | undefined): void {
+    if (unread) this.#feeders.add(unread);
+  }
+
+  /**
+   * Items the group's submitters have yet to hand over: `Infinity` while
+   * one of them does not know (a stream) or when none said.
+   */
+  get unread(): number {
+    let n = 0;
+    for (const f of this.#feeders) {
+      const left = f();
+      if (left > 0) n += left;
+      else {
+        this.#feeders.delete(f);
+        this.#bounded = true;
+      }
+    }
+    return n > 0 || this.#bounded ? n : Number.POSITIVE_INFINITY;
   }
 
   /** Entries waiting to be sent. */

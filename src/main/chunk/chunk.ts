@@ -32,6 +32,8 @@ const GROW_MIN = 256;
 const GROW_MAX = 8192;
 /** Batches of the current chunk size a growing chunk holds (within the bounds above). */
 const GROW_BATCHES = 64;
+/** Batches per slot that what is left of a known input is cut into, at least (see `#tail`). */
+const TAIL_SHARE = 2;
 /** The group key of calls with neither `kwargs` nor a progress listener. */
 const LONE: GroupKey = { kwargs: undefined, onProgress: undefined };
 
@@ -114,6 +116,7 @@ export class Chunker {
     const entries: ChunkEntry[] = [];
     for (let i = 0; i < count; i++) entries.push(new ChunkEntry(items[i], firstIndex + i, terms));
     group.pushAll(entries);
+    group.feed(request.unread);
     this.#enqueued(group, count, signal);
   }
 
@@ -229,7 +232,10 @@ export class Chunker {
     }
     if (!run) return false;
     // Each batch at most twice the one before (see FIRST_BATCH_MS).
-    const size = Math.min(this.size(group.name, group.chunkSize), 2 * run.lastBatch);
+    const size = this.#tail(
+      group,
+      Math.min(this.size(group.name, group.chunkSize), 2 * run.lastBatch),
+    );
     const entries = group.take(Math.min(size, run.room));
     if (entries.length === 0) return false;
     const back = run.extend(entries);
@@ -239,6 +245,21 @@ export class Chunker {
     // travel alone; others (a timeout the chunk does not time, a transfer)
     // wait for a slot of their own.
     return back[0]!.solo;
+  }
+
+  /**
+   * `size`, or less near the end of a known input: a learnt batch carries at
+   * most 1/{@link TAIL_SHARE} of each slot's share of what is left to send
+   * (and at least what a slot would steal), so batches shrink as the input
+   * runs out and the workers finish together rather than one running a
+   * whole batch alone at the end.
+   */
+  #tail(group: ChunkGroup, size: number): number {
+    if (group.chunkSize !== 'auto') return size;
+    const rest = group.queued + group.unread;
+    if (rest === Number.POSITIVE_INFINITY) return size;
+    const share = Math.ceil(rest / (TAIL_SHARE * this.#host.dispatcher.slots));
+    return Math.min(size, Math.max(this.#sizer(group.name).stealMin, share));
   }
 
   /** Positions a growing chunk may hold: many batches, bounded so a run's bookkeeping stays small. */
@@ -257,7 +278,7 @@ export class Chunker {
     const sizer = group.chunkSize === 'auto' ? this.#sizer(group.name) : undefined;
     const growable =
       sizer !== undefined && size > AUTO_MIN && sizer.window > size && group.queued >= size;
-    const entries = group.take(growable ? sizer.firstBatch : size);
+    const entries = group.take(this.#tail(group, growable ? sizer.firstBatch : size));
     if (entries.length === 0) {
       lease.release();
       return;

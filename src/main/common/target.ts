@@ -49,6 +49,13 @@ export interface BulkRequest {
   readonly onProgress?: ((index: number, value: unknown) => void) | undefined;
   /** Items per worker message: above 1, or 'auto'. */
   readonly chunkSize: number | 'auto';
+  /**
+   * How many of the call's items are still to be handed over in later
+   * batches, when the call knows (an array input); `Infinity` when it does
+   * not. Near the end of the input, automatic chunks shrink so that the
+   * workers finish together.
+   */
+  readonly unread?: (() => number) | undefined;
 }
 
 /** Receives the outcomes of a {@link TaskTarget.runMany} batch, each item exactly once. */

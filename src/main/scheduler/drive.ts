@@ -159,6 +159,8 @@ class Run {
   #engine: ItemEngine | undefined;
   readonly #resume: (item: unknown, index: number, error: unknown) => void;
   #batch: Batch | undefined;
+  /** The length of an array input, read by position. */
+  #length: number | undefined;
   #resolve: (count: number) => void = () => {};
   #reject: (error: unknown) => void = () => {};
 
@@ -191,7 +193,13 @@ class Run {
    * errors) exactly as if the engine had run that attempt.
    */
   bulk(target: TaskTarget, request: BulkRequest): void {
-    this.#batch = { target, request, items: [], count: 0, first: 0 };
+    const unread = () => (this.#length === undefined ? Number.POSITIVE_INFINITY : this.#unread());
+    this.#batch = { target, request: { ...request, unread }, items: [], count: 0, first: 0 };
+  }
+
+  /** Items of an array input not read yet (none once the run has ended). */
+  #unread(): number {
+    return this.#finished || this.#exhausted ? 0 : Math.max(0, this.#length! - this.#read);
   }
 
   start(
@@ -223,7 +231,10 @@ class Run {
     // An array is read by position (as its own iterator would read it), with
     // no iterator result object per item.
     const array = isPlainArray(source) ? source : undefined;
-    if (array) handleEarlyRejections(array);
+    if (array) {
+      handleEarlyRejections(array);
+      this.#length = array.length;
+    }
     let position = 0;
     const iterator = array
       ? undefined
