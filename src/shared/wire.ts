@@ -62,3 +62,6 @@ export const TAKEN = 0;
  * thread's `workerData` is the user's own (runtimes that cannot rebind it).
  */
 export const MODULE_ARG = '--poolcall-module=';
+
+/** The worker argument that carries the pool's `niceIncrement` where the module travels in argv. */
+export const NICE_ARG = '--poolcall-nice=';

@@ -4,6 +4,7 @@
  * are never evaluated from strings.
  */
 import { syncBuiltinESMExports } from 'node:module';
+import os from 'node:os';
 import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { pack } from '../shared/packed.js';
 import { unknownTaskMessage } from '../shared/task-names.js';
@@ -15,6 +16,7 @@ import {
   MORE_CLOSED,
   MORE_OFFSET,
   MoreField,
+  NICE_ARG,
   STATES_OFFSET,
   TAKEN,
 } from '../shared/wire.js';
@@ -36,6 +38,20 @@ import { cloneFailure, everyFailed, guardReplies, salvage } from './reply.js';
 guardReplies();
 
 const data = workerData();
+if (data.nice) lowerPriority(data.nice);
+
+/**
+ * Lowers this thread's priority by `increment` (see the pool's
+ * `niceIncrement`). Only on Linux, where a thread's priority is its own.
+ */
+function lowerPriority(increment: number): void {
+  if (process.platform !== 'linux') return;
+  try {
+    os.setPriority(Math.min(19, os.getPriority() + increment));
+  } catch {
+    // A runtime without thread priorities: the thread runs as it is.
+  }
+}
 
 /**
  * What the pool handed this thread. Where the module's URL travels in argv,
@@ -44,7 +60,14 @@ const data = workerData();
  */
 function workerData(): PoolWorkerData {
   const arg = process.argv.findLast((a) => a.startsWith(MODULE_ARG));
-  if (arg) return { module: arg.slice(MODULE_ARG.length), userData: workerThreads.workerData };
+  if (arg) {
+    const nice = process.argv.findLast((a) => a.startsWith(NICE_ARG));
+    return {
+      module: arg.slice(MODULE_ARG.length),
+      userData: workerThreads.workerData,
+      ...(nice ? { nice: Number(nice.slice(NICE_ARG.length)) } : {}),
+    };
+  }
   const own = workerThreads.workerData as PoolWorkerData;
   (workerThreads as { workerData: unknown }).workerData = own.userData;
   syncBuiltinESMExports();

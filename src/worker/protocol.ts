@@ -15,6 +15,8 @@ export interface PoolWorkerData {
   readonly userData: unknown;
   /** Int32 fields indexed by `BootField` (`src/shared/wire.ts`), shared by every thread of the pool. */
   readonly boot?: SharedArrayBuffer;
+  /** The pool's `niceIncrement`, when above 0. */
+  readonly nice?: number;
 }
 
 /** One message to a worker: one item (`items.length === 1`) or a chunk of items. */

@@ -16,6 +16,9 @@ import {
  */
 export const MAX_THREADS = 1024;
 
+/** The largest `niceIncrement`: 19 is the lowest priority a thread can have. */
+export const MAX_NICE = 19;
+
 /** Options of `createPool`. Durations in milliseconds. */
 export interface PoolOptions {
   /**
@@ -63,6 +66,18 @@ export interface PoolOptions {
    */
   spareThreads?: number;
   /**
+   * How much lower than the main thread the pool's threads run, as a
+   * `nice` increment (0 to {@link MAX_NICE}; piscina's option of the same
+   * name). With every core busy, a thread woken for a message waits for a
+   * core; above 0 the main thread takes one from a worker at once, so the
+   * event loop answers promptly and hands workers their next batch sooner.
+   * Linux only (each thread has its own priority there; elsewhere the call
+   * would lower the whole process, main thread included, and is skipped).
+   * Other processes' threads then also come before the pool's.
+   * @default 0
+   */
+  niceIncrement?: number;
+  /**
    * How long `close()` waits for threads to terminate before giving up on them, ms.
    * @default 3000
    */
@@ -85,6 +100,7 @@ const schema: OptionSchema = {
   workerData: 'any',
   spareThreads: 'size0',
   terminateTimeout: 'duration',
+  niceIncrement: 'size0',
   clock: 'object',
 };
 
@@ -107,6 +123,11 @@ export function checkPoolOptions(options: unknown, defaultThreads: number): void
         `createPool: option "${name}" must be at most ${MAX_THREADS} (threads), received ${n}`,
       );
     }
+  }
+  if (o.niceIncrement !== undefined && o.niceIncrement > MAX_NICE) {
+    throw new RangeError(
+      `createPool: option "niceIncrement" must be at most ${MAX_NICE}, received ${o.niceIncrement}`,
+    );
   }
   const max = o.maxThreads ?? defaultThreads;
   if (o.minThreads !== undefined && o.minThreads > max) {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
-import { BootField, MODULE_ARG } from '../../shared/wire.js';
+import { BootField, MODULE_ARG, NICE_ARG } from '../../shared/wire.js';
 import type { PoolWorkerData } from '../../worker/protocol.js';
 import { Chunker } from '../chunk/chunk.js';
 import { AutoSize, PACK_OVERHEAD_SHARE } from '../chunk/chunk-size.js';
@@ -88,6 +88,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       module: this.#module,
       userData: options.workerData,
       boot: boot.buffer as SharedArrayBuffer,
+      ...(options.niceIncrement ? { nice: options.niceIncrement } : {}),
     };
     // Where the worker cannot rebind `workerData` for the task module, the
     // user's value is the thread's own and the module travels in argv; such
@@ -100,7 +101,13 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       maxThreads: this.#threads + spare,
       concurrentTasksPerWorker: perWorker,
       ...(ownData
-        ? { workerData: options.workerData, argv: [`${MODULE_ARG}${this.#module}`] }
+        ? {
+            workerData: options.workerData,
+            argv: [
+              `${MODULE_ARG}${this.#module}`,
+              ...(options.niceIncrement ? [`${NICE_ARG}${options.niceIncrement}`] : []),
+            ],
+          }
         : { workerData }),
       // Run and wait times are kept by the dispatcher (stats()); piscina's own
       // histograms would cost two more samples and clock reads per task.
