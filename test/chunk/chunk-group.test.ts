@@ -108,3 +108,20 @@ describe('a chunk group: what its submitters have yet to hand over', () => {
     expect(g.unread).toBe(Number.POSITIVE_INFINITY);
   });
 });
+
+describe('a chunk group: submitters that are done', () => {
+  it('lets go of them as others come, so a busy group does not hold every call', () => {
+    const g = group();
+    const asked: number[] = [];
+    for (let k = 0; k < 1000; k++) {
+      g.feed(() => {
+        asked.push(k);
+        return 0;
+      });
+    }
+    // Each submitter that said 0 was dropped when the next one came: each was asked once.
+    expect(asked).toEqual(Array.from({ length: 999 }, (_, k) => k));
+    expect(g.unread).toBe(0);
+    expect(asked).toHaveLength(1000);
+  });
+});

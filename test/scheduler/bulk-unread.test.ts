@@ -62,7 +62,7 @@ describe('alcall in bulk: what the call has yet to hand over', () => {
   });
 
   it('says Infinity for an input whose length it cannot know', async () => {
-    const { handle, seen, answer } = bulkTarget(3);
+    const { handle, seen, requests, answer } = bulkTarget(3);
     function* source() {
       for (let i = 0; i < 5; i++) yield i;
     }
@@ -75,6 +75,8 @@ describe('alcall in bulk: what the call has yet to hand over', () => {
     expect(await done).toEqual([0, 2, 4, 6, 8]);
     expect(seen.length).toBeGreaterThan(0);
     for (const s of seen) expect(s.unread).toBe(Number.POSITIVE_INFINITY);
+    // Once the input is exhausted there is nothing left to hand over.
+    expect(requests.at(-1)!.unread!()).toBe(0);
   });
 
   it('says 0 once the call has ended early, however long its input', async () => {

@@ -67,7 +67,11 @@ export class ChunkGroup {
    * (`BulkRequest.unread`), read by {@link unread}.
    */
   feed(unread: (() => number) | undefined): void {
-    if (unread) this.#feeders.add(unread);
+    if (!unread || this.#feeders.has(unread)) return;
+    // Submitters that are done are let go of here too, so a group kept busy
+    // by call after call does not hold every finished call.
+    this.#left();
+    this.#feeders.add(unread);
   }
 
   /**
@@ -75,6 +79,12 @@ export class ChunkGroup {
    * one of them does not know (a stream) or when none said.
    */
   get unread(): number {
+    const n = this.#left();
+    return n > 0 || this.#bounded ? n : Number.POSITIVE_INFINITY;
+  }
+
+  /** What the submitters have yet to hand over; those with nothing left are dropped. */
+  #left(): number {
     let n = 0;
     for (const f of this.#feeders) {
       const left = f();
@@ -84,7 +94,7 @@ export class ChunkGroup {
         this.#bounded = true;
       }
     }
-    return n > 0 || this.#bounded ? n : Number.POSITIVE_INFINITY;
+    return n;
   }
 
   /** Entries waiting to be sent. */

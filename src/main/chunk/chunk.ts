@@ -116,7 +116,7 @@ export class Chunker {
     const entries: ChunkEntry[] = [];
     for (let i = 0; i < count; i++) entries.push(new ChunkEntry(items[i], firstIndex + i, terms));
     group.pushAll(entries);
-    group.feed(request.unread);
+    if (request.chunkSize === 'auto') group.feed(request.unread);
     this.#enqueued(group, count, signal);
   }
 

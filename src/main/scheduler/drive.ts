@@ -193,13 +193,19 @@ class Run {
    * errors) exactly as if the engine had run that attempt.
    */
   bulk(target: TaskTarget, request: BulkRequest): void {
-    const unread = () => (this.#length === undefined ? Number.POSITIVE_INFINITY : this.#unread());
+    const unread = () => this.#unread();
     this.#batch = { target, request: { ...request, unread }, items: [], count: 0, first: 0 };
   }
 
-  /** Items of an array input not read yet (none once the run has ended). */
+  /**
+   * Items of the input not read yet: none once the input is exhausted or the
+   * run has ended; `Infinity` before that for an input of unknown length.
+   */
   #unread(): number {
-    return this.#finished || this.#exhausted ? 0 : Math.max(0, this.#length! - this.#read);
+    if (this.#finished || this.#exhausted) return 0;
+    return this.#length === undefined
+      ? Number.POSITIVE_INFINITY
+      : Math.max(0, this.#length - this.#read);
   }
 
   start(
