@@ -97,3 +97,20 @@ describe('the first batch of a growing chunk', () => {
     expect(slow.firstBatch).toBe(AUTO_MIN);
   });
 });
+
+describe('how many waiting calls fit in one message', () => {
+  it('rounds down where the size rounds up, and is at least 1', () => {
+    const s = new AutoSize(0.01);
+    // Nothing learnt yet: the size itself.
+    expect(s.fits).toBe(s.size);
+    s.observe(1.95, 1); // ~2 ms a call: a 4 ms message holds 2, not 3.
+    expect(s.size).toBe(3);
+    expect(s.fits).toBe(2);
+    const slow = new AutoSize(0.01);
+    slow.observe(50, 1);
+    expect(slow.fits).toBe(1);
+    const fast = new AutoSize(0.01);
+    fast.observe(0.1, 10); // 0.01 ms a call
+    expect(fast.fits).toBe(400);
+  });
+});

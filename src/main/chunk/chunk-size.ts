@@ -99,6 +99,18 @@ export class AutoSize {
     return perItem > 0 ? Math.max(1, Math.ceil(STEAL_MIN_MS / perItem)) : 1;
   }
 
+  /**
+   * Items whose learnt run time fits within what one message may carry
+   * (rounded down, where {@link size} rounds up; at least 1): how many
+   * waiting calls may share a message.
+   */
+  get fits(): number {
+    const perItem = this.#items > 0 ? this.#ms / this.#items : 0;
+    if (!(perItem > 0)) return this.#size;
+    const fit = Math.floor(MESSAGE_OVERHEAD_MS / this.#share / perItem);
+    return Math.min(AUTO_MAX, Math.max(AUTO_MIN, fit));
+  }
+
   /** Records that a batch of `items` items ran for `ms` in the worker. */
   observe(ms: number, items: number): void {
     if (items <= 0 || !(ms >= 0)) return;

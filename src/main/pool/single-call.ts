@@ -71,11 +71,11 @@ const NO_TRANSFERS: readonly (ArrayBuffer | MessagePort)[] = Object.freeze([]);
 /** Most calls that travel together as one packed chunk. */
 const PACK_MAX = 64;
 /**
- * Fewest calls worth packing: a message's work must hold at least three
- * calls (tasks under ~2 ms). Pairs of ~2 ms calls ran 160 calls at 0.96×
- * piscina against 1.02× for the same calls travelling alone (two threads,
- * alternating runs): one message saved per 4 ms of work is worth less than
- * what a packed chunk costs.
+ * Fewest calls worth packing: a message's ~4 ms of work must hold at least
+ * three calls (tasks up to ~1.3 ms). Pairs and threes of ~2 ms calls ran
+ * 160 calls at 0.93–0.96× piscina against 1.02× for the same calls
+ * travelling alone (two threads, alternating runs): one message saved per
+ * 4–6 ms of work is worth less than what a packed chunk costs.
  */
 const PACK_MIN = 3;
 
@@ -120,7 +120,7 @@ export class SingleCall implements Ticket {
     const host = this.#host;
     if (host.dispatcher.queued > 0 && this.#packable()) {
       const pace = host.pace(this.#name);
-      const room = Math.min(PACK_MAX, pace.size) - 1;
+      const room = Math.min(PACK_MAX, pace.fits) - 1;
       if (room >= PACK_MIN - 1) {
         const name = this.#name;
         const mates = host.dispatcher.takeWhile(
