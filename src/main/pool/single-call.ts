@@ -28,6 +28,7 @@ import {
 } from '../common/outcome.js';
 import type { AttemptRequest } from '../common/target.js';
 import type { Dispatcher, Lease, Ticket } from '../dispatch/dispatch.js';
+import { type AbortEmitter, abortEmitter } from './abort-emitter.js';
 
 /** What a single call needs from its pool. */
 export interface SingleHost {
@@ -58,7 +59,7 @@ export interface SingleHost {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface RunOptions {
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortEmitter;
   readonly transferList?: (ArrayBuffer | MessagePort)[];
 }
 
@@ -139,7 +140,7 @@ export class SingleCall implements Ticket {
     const request = this.#request;
     const signal = this.#signal;
     let options: RunOptions = NO_OPTIONS;
-    if (signal) options = { signal };
+    if (signal) options = { signal: abortEmitter(signal) };
     try {
       host.running.add(this);
       request.onStart?.();
