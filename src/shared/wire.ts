@@ -63,5 +63,8 @@ export const TAKEN = 0;
  */
 export const MODULE_ARG = '--poolcall-module=';
 
+/** The largest `niceIncrement`: 19 is the lowest priority a thread can have. */
+export const MAX_NICE = 19;
+
 /** The worker argument that carries the pool's `niceIncrement` where the module travels in argv. */
 export const NICE_ARG = '--poolcall-nice=';

@@ -3,20 +3,16 @@
  * restores the user's `workerData`, and runs tasks by exported name. Sources
  * are never evaluated from strings.
  */
-import { syncBuiltinESMExports } from 'node:module';
-import os from 'node:os';
-import workerThreads, { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { pack } from '../shared/packed.js';
 import { unknownTaskMessage } from '../shared/task-names.js';
 import { addTransfers, anyMarked, collectTransfers } from '../shared/transfer.js';
 import {
   BootField,
   ItemState,
-  MODULE_ARG,
   MORE_CLOSED,
   MORE_OFFSET,
   MoreField,
-  NICE_ARG,
   STATES_OFFSET,
   TAKEN,
 } from '../shared/wire.js';
@@ -27,52 +23,18 @@ import type {
   BatchReport,
   ItemReport,
   MoreItems,
-  PoolWorkerData,
   SerializedError,
   SingleValue,
   TaskRequest,
   TaskResponse,
 } from './protocol.js';
 import { cloneFailure, everyFailed, guardReplies, salvage } from './reply.js';
+import { lowerPriority, threadData } from './thread.js';
 
 guardReplies();
 
-const data = workerData();
+const data = threadData();
 if (data.nice) lowerPriority(data.nice);
-
-/**
- * Lowers this thread's priority by `increment` (see the pool's
- * `niceIncrement`). Only on Linux, where a thread's priority is its own.
- */
-function lowerPriority(increment: number): void {
-  if (process.platform !== 'linux') return;
-  try {
-    os.setPriority(Math.min(19, os.getPriority() + increment));
-  } catch {
-    // A runtime without thread priorities: the thread runs as it is.
-  }
-}
-
-/**
- * What the pool handed this thread. Where the module's URL travels in argv,
- * `workerData` is already the user's own; otherwise it is poolcall's, and the
- * user's value takes its place for the task module to import.
- */
-function workerData(): PoolWorkerData {
-  const arg = process.argv.findLast((a) => a.startsWith(MODULE_ARG));
-  if (arg) {
-    const nice = process.argv.findLast((a) => a.startsWith(NICE_ARG));
-    return {
-      module: arg.slice(MODULE_ARG.length),
-      userData: workerThreads.workerData,
-      ...(nice ? { nice: Number(nice.slice(NICE_ARG.length)) } : {}),
-    };
-  }
-  const own = workerThreads.workerData as PoolWorkerData;
-  (workerThreads as { workerData: unknown }).workerData = own.userData;
-  syncBuiltinESMExports();
-  return own;
-}
 
 type AnyTask = (item: unknown, ctx: TaskContext) => unknown;
 

@@ -114,3 +114,17 @@ describe('how many waiting calls fit in one message', () => {
     expect(fast.fits).toBe(400);
   });
 });
+
+describe('batches near the end of a known input', () => {
+  it('carry at most half of each slot share of what is left, and at least what a slot steals', () => {
+    const s = new AutoSize();
+    s.observe(10, 1000); // 0.01 ms an item: a slot steals 100 at least
+    expect(s.stealMin).toBe(100);
+    expect(s.forRest(1600, Number.POSITIVE_INFINITY, 2)).toBe(1600);
+    expect(s.forRest(1600, 100_000, 2)).toBe(1600);
+    expect(s.forRest(1600, 2000, 2)).toBe(500);
+    expect(s.forRest(1600, 2001, 2)).toBe(501);
+    expect(s.forRest(1600, 100, 2)).toBe(100);
+    expect(s.forRest(50, 100, 2)).toBe(50);
+  });
+});

@@ -40,6 +40,11 @@ export const STEAL_MIN_MS = 1;
  * kept the second worker waiting for two batches' clones, several ms.
  */
 export const FIRST_BATCH_MS = 4;
+/**
+ * Batches per slot that what is left of a known input is cut into, at
+ * least (see {@link AutoSize.forRest}).
+ */
+export const TAIL_SHARE = 2;
 /** Bounds of an automatic chunk size. */
 export const AUTO_MIN = 1;
 /** @see AUTO_MIN */
@@ -109,6 +114,19 @@ export class AutoSize {
     if (!(perItem > 0)) return this.#size;
     const fit = Math.floor(MESSAGE_OVERHEAD_MS / this.#share / perItem);
     return Math.min(AUTO_MAX, Math.max(AUTO_MIN, fit));
+  }
+
+  /**
+   * `size`, or less when only `rest` items are left to send over `slots`
+   * slots: at most 1/{@link TAIL_SHARE} of each slot's share of them, and at
+   * least {@link stealMin}. So batches shrink as a known input runs out and
+   * the workers finish together, rather than one running a whole batch
+   * alone at the end. An unknown rest (`Infinity`) leaves `size` as it is.
+   */
+  forRest(size: number, rest: number, slots: number): number {
+    if (rest === Number.POSITIVE_INFINITY) return size;
+    const share = Math.ceil(rest / (TAIL_SHARE * slots));
+    return Math.min(size, Math.max(this.stealMin, share));
   }
 
   /** Records that a batch of `items` items ran for `ms` in the worker. */

@@ -32,8 +32,6 @@ const GROW_MIN = 256;
 const GROW_MAX = 8192;
 /** Batches of the current chunk size a growing chunk holds (within the bounds above). */
 const GROW_BATCHES = 64;
-/** Batches per slot that what is left of a known input is cut into, at least (see `#tail`). */
-const TAIL_SHARE = 2;
 /** The group key of calls with neither `kwargs` nor a progress listener. */
 const LONE: GroupKey = { kwargs: undefined, onProgress: undefined };
 
@@ -247,19 +245,11 @@ export class Chunker {
     return back[0]!.solo;
   }
 
-  /**
-   * `size`, or less near the end of a known input: a learnt batch carries at
-   * most 1/{@link TAIL_SHARE} of each slot's share of what is left to send
-   * (and at least what a slot would steal), so batches shrink as the input
-   * runs out and the workers finish together rather than one running a
-   * whole batch alone at the end.
-   */
+  /** `size`, or less near the end of a known input (see `AutoSize.forRest`); learnt chunks only. */
   #tail(group: ChunkGroup, size: number): number {
     if (group.chunkSize !== 'auto') return size;
     const rest = group.queued + group.unread;
-    if (rest === Number.POSITIVE_INFINITY) return size;
-    const share = Math.ceil(rest / (TAIL_SHARE * this.#host.dispatcher.slots));
-    return Math.min(size, Math.max(this.#sizer(group.name).stealMin, share));
+    return this.#sizer(group.name).forRest(size, rest, this.#host.dispatcher.slots);
   }
 
   /** Positions a growing chunk may hold: many batches, bounded so a run's bookkeeping stays small. */

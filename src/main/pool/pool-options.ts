@@ -1,5 +1,6 @@
 /** Options of {@link createPool}. */
 import { type ResourceLimits, SHARE_ENV } from 'node:worker_threads';
+import { MAX_NICE } from '../../shared/wire.js';
 import type { Clock } from '../common/clock.js';
 import {
   checkOptions,
@@ -15,9 +16,6 @@ import {
  * mistake, refused with a RangeError before any thread starts.
  */
 export const MAX_THREADS = 1024;
-
-/** The largest `niceIncrement`: 19 is the lowest priority a thread can have. */
-export const MAX_NICE = 19;
 
 /** Options of `createPool`. Durations in milliseconds. */
 export interface PoolOptions {
