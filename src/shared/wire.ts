@@ -68,3 +68,6 @@ export const MAX_NICE = 19;
 
 /** The worker argument that carries the pool's `niceIncrement` where the module travels in argv. */
 export const NICE_ARG = '--poolcall-nice=';
+
+/** Posted on a call stream's port to end it (see `src/worker/stream.ts`). */
+export const STREAM_END = 0;

@@ -29,6 +29,7 @@ import type {
   TaskResponse,
 } from './protocol.js';
 import { cloneFailure, everyFailed, guardReplies, salvage } from './reply.js';
+import { serveStream } from './stream.js';
 import { lowerPriority, threadData } from './thread.js';
 
 guardReplies();
@@ -74,6 +75,7 @@ const kValue = Symbol.for('Piscina.valueOf');
  * when it succeeds, with no promise when the task is synchronous.
  */
 export default function run(request: TaskRequest): unknown {
+  if (request.stream) return serveStream(request.stream, run);
   const items = Array.isArray(request.items) ? (request.items as readonly unknown[]) : undefined;
   const task =
     loaded &&

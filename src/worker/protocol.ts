@@ -60,6 +60,13 @@ export interface TaskRequest {
    * otherwise it answers with the last batch.
    */
   readonly more?: MessagePort;
+  /**
+   * Present for a call stream: the request holds no item; single-item
+   * requests arrive on this port one at a time and each is answered there
+   * (a {@link SingleValue} or a {@link TaskResponse}) until `STREAM_END`
+   * arrives (see `src/worker/stream.ts`).
+   */
+  readonly stream?: MessagePort;
 }
 
 /**

@@ -19,6 +19,7 @@ import { type AttemptRequest, bindTarget, type TaskTarget } from '../common/targ
 import { Dispatcher } from '../dispatch/dispatch.js';
 import { TaskTransform, type TransformOptions } from '../scheduler/transform.js';
 import type { KnownKeys, NoOptions } from '../scheduler/types.js';
+import { CallStreams } from './call-stream.js';
 import { checkPoolOptions, type PoolOptions } from './pool-options.js';
 import type {
   CloseOptions,
@@ -60,6 +61,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
   readonly #running = new Set<{ abort(reason?: unknown): void }>();
   readonly #chunker: Chunker;
   readonly #spares: Spares;
+  readonly #streams: CallStreams;
   readonly #host: SingleHost;
   /** Learnt run times of single calls, by task: how many may travel together when they wait. */
   readonly #paces = new Map<string, AutoSize>();
@@ -136,8 +138,10 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       maxQueue: this.#maxQueue,
       clock: this.#clock,
     });
+    this.#streams = new CallStreams(this.#piscina, this.#dispatcher, perWorker === 1);
     this.#host = {
       piscina: this.#piscina,
+      streams: this.#streams,
       module: this.#module,
       running: this.#running,
       onTerminated: () => {
@@ -311,6 +315,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       const error = new PoolClosedError('The pool was closed with force');
       this.#dispatcher.close(error);
       this.#chunker.close(error);
+      this.#streams.close();
       for (const c of this.#running) c.abort(error);
     }
     this.#closing ??= this.#shutdown();
@@ -319,6 +324,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
 
   async #shutdown(): Promise<void> {
     while (this.#active > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    this.#streams.close();
     await this.#chunker.drained();
     this.#dispatcher.close();
     const destroyed = this.#piscina.destroy().then(() => true);

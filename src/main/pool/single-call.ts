@@ -29,6 +29,7 @@ import {
 import type { AttemptRequest } from '../common/target.js';
 import type { Dispatcher, Lease, Ticket } from '../dispatch/dispatch.js';
 import { type AbortEmitter, abortEmitter } from './abort-emitter.js';
+import type { CallStreams, StreamCaller } from './call-stream.js';
 
 /** What a single call needs from its pool. */
 export interface SingleHost {
@@ -43,6 +44,8 @@ export interface SingleHost {
   onSettled(): void;
   /** The pool's admission queue. */
   readonly dispatcher: Dispatcher;
+  /** Streams that carry calls following one another on a slot. */
+  readonly streams: CallStreams;
   /** The learnt run time of task `name`'s calls, which sets how many may travel together. */
   pace(name: string): AutoSize;
   /** How long ago `startedAt` was, in ms, on the dispatcher's clock. */
@@ -81,7 +84,7 @@ const PACK_MAX = 64;
 const PACK_MIN = 3;
 
 /** One attempt on its way to a worker and back. */
-export class SingleCall implements Ticket {
+export class SingleCall implements Ticket, StreamCaller {
   readonly #host: SingleHost;
   readonly #name: string;
   readonly #request: AttemptRequest;
@@ -173,12 +176,17 @@ export class SingleCall implements Ticket {
         options = { ...options, transferList };
         this.#transfers = transferList;
       }
+      const stream = this.#progress ? undefined : host.streams.take();
+      if (stream) {
+        stream.send(this, message, transferList, options.signal);
+        return;
+      }
       host.piscina.run(message, options as never).then(
-        (response: TaskResponse | SingleValue) => this.#answered(response),
-        (error: unknown) => this.#failed(error),
+        (response: TaskResponse | SingleValue) => this.answered(response),
+        (error: unknown) => this.failed(error),
       );
     } catch (error) {
-      this.#failed(error);
+      this.failed(error);
     }
   }
 
@@ -202,7 +210,8 @@ export class SingleCall implements Ticket {
     this.#finish(reason, false);
   }
 
-  #answered(response: TaskResponse | SingleValue): void {
+  /** The worker's answer. */
+  answered(response: TaskResponse | SingleValue): void {
     if (this.#settled) return;
     if (isSingleValue(response)) {
       this.#finish(undefined, true, response[0]);
@@ -222,7 +231,8 @@ export class SingleCall implements Ticket {
     this.#finish(error, false);
   }
 
-  #failed(error: unknown): void {
+  /** The task ended without an answer: aborted, or its thread ended or could not take it. */
+  failed(error: unknown): void {
     if (this.#settled) return;
     const signal = this.#signal;
     if (signal?.aborted) {
@@ -256,6 +266,8 @@ export class SingleCall implements Ticket {
     const host = this.#host;
     host.running.delete(this);
     this.#progress?.done(true);
+    // Before the slot is released: the call granted it next may take a stream.
+    host.streams.ended();
     const lease = this.#lease;
     if (lease) {
       // Learnt only while calls wait: that is when calls may travel together.
