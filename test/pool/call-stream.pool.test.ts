@@ -77,6 +77,18 @@ describe('call streams', () => {
     await piscina.settled();
   });
 
+  it('carry async tasks, kwargs and defineTask contexts', async () => {
+    await nextTurn();
+    const piscina = watchPiscina();
+    const [, upper] = await behind(pool, () => pool.run('upper', 'abc'));
+    const [, ctx] = await behind(pool, () => pool.run('withCtx', 5, { kwargs: { add: 2 } }));
+    // The second pair follows the first at once: it may take the same stream.
+    expect(piscina.streams()).toBeGreaterThanOrEqual(1);
+    expect(piscina.own()).toBeLessThanOrEqual(2);
+    expect(upper).toBe('ABC');
+    expect(ctx).toEqual({ x: 7, index: 0, attempt: 1 });
+  });
+
   it('fail a task error as piscina does', async () => {
     await nextTurn();
     const cold = await rejection(pool.run('fail', 'bad input'));

@@ -22,6 +22,8 @@ export interface ChunkHost {
   onTerminated(): void;
   /** A worker is about to be terminated by a timeout or a cancel (before its task is aborted). */
   onTerminating?(): void;
+  /** A chunk is about to go to piscina: threads held by idle call streams are given back first. */
+  beforeRun?(): void;
   /** A comlink endpoint for `ctx.progress` reports. */
   progressPort(onProgress: (index: number, value: unknown) => void): {
     remote: MessagePort;

@@ -274,6 +274,7 @@ export class ChunkRun {
     let response: TaskResponse | undefined;
     let failure: unknown;
     try {
+      host.beforeRun?.();
       response = (await host.piscina.run(message, {
         signal: controller.signal,
         transferList: transferList as never,

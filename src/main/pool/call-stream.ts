@@ -191,6 +191,14 @@ export class CallStreams {
     if (i >= 0) this.#idle.splice(i, 1);
   }
 
+  /**
+   * Ends idle streams now: work about to go to piscina must find a free
+   * thread, not one a stream holds until the end of the turn.
+   */
+  endIdle(): void {
+    if (this.#idle.length > 0) for (const s of this.#idle.splice(0)) s.end();
+  }
+
   /** Ends idle streams and starts no more. */
   close(): void {
     this.#closed = true;

@@ -176,6 +176,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
         this.#terminated++;
       },
       onTerminating: () => this.#spares.terminating(),
+      beforeRun: () => this.#streams.endIdle(),
       progressPort,
     });
   }

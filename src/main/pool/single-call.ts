@@ -181,6 +181,7 @@ export class SingleCall implements Ticket, StreamCaller {
         stream.send(this, message, transferList, options.signal);
         return;
       }
+      host.streams.endIdle();
       host.piscina.run(message, options as never).then(
         (response: TaskResponse | SingleValue) => this.answered(response),
         (error: unknown) => this.failed(error),
