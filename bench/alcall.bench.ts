@@ -8,7 +8,16 @@
  */
 import { alcall, createPool } from 'poolcall';
 import * as ops from './fixtures/ops.js';
-import { opsUrl, piscinaRunner, type Runner, serialRunner, THREADS, warm } from './lib/peers.js';
+import {
+  bareRunner,
+  opsUrl,
+  piscinaRunner,
+  type Runner,
+  serialRunner,
+  THREADS,
+  warm,
+  windowed,
+} from './lib/peers.js';
 import { runAlone, type SuiteOptions, type SuiteResult, target } from './lib/report.js';
 import { batchRate, calibrateSpin, num, rotate, show, spread } from './lib/stats.js';
 
@@ -39,12 +48,17 @@ export async function alcallSuite(options: SuiteOptions): Promise<SuiteResult> {
   const items = Array.from({ length: ITEMS }, () => n);
   const serial = serialRunner();
   const rounds: Record<string, number>[] = [];
-  const names = { piscina: 'piscina', poolcall: 'poolcall alcall' };
+  const names = {
+    piscina: 'piscina',
+    poolcall: 'poolcall alcall',
+    ceiling: `bare postMessage, ${THREADS} calls in flight`,
+  };
   // Fresh pools each round, alternating in slices: where threads land (the
   // main thread's core or the other) moves figures more than what is measured.
   const roundCount = Math.max(MIN_ROUNDS, options.rounds);
   for (let k = 0; k < roundCount; k++) {
-    const runners = rotate([piscinaRunner(), alcallRunner(), serial], k);
+    const ceiling = windowed(bareRunner(), THREADS, names.ceiling);
+    const runners = rotate([piscinaRunner(), alcallRunner(), ceiling, serial], k);
     try {
       for (const r of runners) await warm(r, 'inc', 1);
       const slices = new Map<string, number[]>(runners.map((r) => [r.name, []]));
@@ -65,15 +79,23 @@ export async function alcallSuite(options: SuiteOptions): Promise<SuiteResult> {
   const vsPiscina = ratio(poolcall.name, piscina.name);
   const vsSerial = ratio(poolcall.name, serial.name);
   const piscinaVsSerial = ratio(piscina.name, serial.name);
+  const ceilingVsSerial = ratio(names.ceiling, serial.name);
+  const ceilingVsPiscina = ratio(names.ceiling, piscina.name);
   return {
     tables: [
       {
         title: 'alcall over a worker task vs piscina Promise.all vs the main thread',
-        intro: `${num(ITEMS)} calls of a ~${TASK_MS} ms CPU task (\`spin(${num(n)})\`), ${THREADS} threads; alcall with default options (the window is the pool's slots), piscina with every call submitted at once. Items/s, median (min–max) over ${roundCount} rounds, each on pools started afresh, alternating between contenders in ${SLICES} slices (median slice). The machine may be shared: read the ratios, not the absolute rates.`,
+        intro: `${num(ITEMS)} calls of a ~${TASK_MS} ms CPU task (\`spin(${num(n)})\`), ${THREADS} threads; alcall with default options (the window is the pool's slots), piscina with every call submitted at once. The bare row is two bare \`worker_threads\` workers fed as alcall's window is, one call per thread posted as the last one ends: what any scheduler that keeps no more in flight than the pool's slots can reach on this machine. Items/s, median (min–max) over ${roundCount} rounds, each on pools started afresh, alternating between contenders in ${SLICES} slices (median slice). The machine may be shared: read the ratios, not the absolute rates.`,
         headers: ['', 'items/s', 'vs piscina', 'vs serial'],
         rows: [
           [piscina.name, show(rate(piscina.name)), '1×', show(piscinaVsSerial, '×')],
           [poolcall.name, show(rate(poolcall.name)), show(vsPiscina, '×'), show(vsSerial, '×')],
+          [
+            names.ceiling,
+            show(rate(names.ceiling)),
+            show(ceilingVsPiscina, '×'),
+            show(ceilingVsSerial, '×'),
+          ],
           [serial.name, show(rate(serial.name)), '', '1×'],
         ],
       },

@@ -144,6 +144,31 @@ export function bareRunner(): Runner {
   return perCall('bare postMessage', run, () => Promise.all(workers.map((w) => w.terminate())));
 }
 
+/**
+ * `runner` with at most `window` calls in flight, each next call posted as
+ * one ends: what a scheduler that never has more in flight than the pool's
+ * slots can reach with that runner.
+ */
+export function windowed(runner: Runner, window: number, name: string): Runner {
+  return {
+    name,
+    run: (op, item) => runner.run(op, item),
+    runMany: async (op, items) => {
+      const out: unknown[] = new Array(items.length);
+      let next = 0;
+      const lane = async () => {
+        while (next < items.length) {
+          const k = next++;
+          out[k] = await runner.run(op, items[k]!);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(window, items.length) }, lane));
+      return out;
+    },
+    close: () => runner.close(),
+  };
+}
+
 /** poolcall `pool.run`, batches as `Promise.all`. */
 export function poolcallRunner(options: { spareThreads?: number } = {}): Runner {
   const pool = createPool<typeof ops>(opsUrl, { maxThreads: THREADS, ...options });

@@ -47,7 +47,7 @@ export interface BulkRequest {
   /** Per-attempt limit in ms, counted for each item from when it starts running. */
   readonly timeout?: number | undefined;
   readonly onProgress?: ((index: number, value: unknown) => void) | undefined;
-  /** Items per worker message: above 1, or 'auto'. */
+  /** Items per worker message: 1 (each item a call of its own), more, or 'auto'. */
   readonly chunkSize: number | 'auto';
   /**
    * How many of the call's items are still to be handed over in later

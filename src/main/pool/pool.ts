@@ -12,10 +12,16 @@ import type { PoolWorkerData } from '../../worker/protocol.js';
 import { Chunker } from '../chunk/chunk.js';
 import { AutoSize, PACK_OVERHEAD_SHARE } from '../chunk/chunk-size.js';
 import { type Clock, MAX_TIMER_MS, realClock, setTimer } from '../common/clock.js';
-import { effectiveSignal } from '../common/context.js';
+import { combinedSignal, effectiveSignal } from '../common/context.js';
 import { PoolClosedError, QueueFullError, TaskAbortedError } from '../common/errors.js';
 import { checkRuntime, currentRuntime, rebindsWorkerData } from '../common/runtime.js';
-import { type AttemptRequest, bindTarget, type TaskTarget } from '../common/target.js';
+import {
+  type AttemptRequest,
+  type BulkRequest,
+  type BulkSink,
+  bindTarget,
+  type TaskTarget,
+} from '../common/target.js';
 import { Dispatcher } from '../dispatch/dispatch.js';
 import { TaskTransform, type TransformOptions } from '../scheduler/transform.js';
 import type { KnownKeys, NoOptions } from '../scheduler/types.js';
@@ -32,7 +38,7 @@ import type {
   TaskResult,
 } from './pool-types.js';
 import { progressPort } from './progress-port.js';
-import { SingleCall, type SingleHost } from './single-call.js';
+import { SingleBulk, SingleCall, type SingleHost, SinglePromise } from './single-call.js';
 import { Spares } from './spares.js';
 import { shareWorkerDescriptors } from './worker-descriptors.js';
 
@@ -199,15 +205,17 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
         isChunked(chunkSize) ? this.#chunker.capacity(name, chunkSize) : this.#dispatcher.slots,
       run: (request) => this.attempt(name, request),
       runMany: (request, items, count, firstIndex, sink) =>
-        this.#chunker.submitMany(
-          name,
-          request,
-          items,
-          count,
-          firstIndex,
-          sink,
-          this.#closing !== undefined && PoolClosedError,
-        ),
+        isChunked(request.chunkSize) || request.timeout !== undefined
+          ? this.#chunker.submitMany(
+              name,
+              request,
+              items,
+              count,
+              firstIndex,
+              sink,
+              this.#closing !== undefined && PoolClosedError,
+            )
+          : this.#runSingles(name, request, items, count, firstIndex, sink),
     };
     const handle = (item: TaskItem<M[N]>) =>
       this.attempt(name, { item, index: 0, attempt: 1 }) as Promise<TaskResult<M[N]>>;
@@ -274,9 +282,56 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     if (signal?.aborted) return Promise.reject(new TaskAbortedError(signal.reason));
     return new Promise((resolve, reject) => {
       this.#active++;
-      const call = new SingleCall(this.#host, name, request, signal, resolve, reject);
+      const call = new SingleCall(
+        this.#host,
+        name,
+        request,
+        signal,
+        new SinglePromise(resolve, reject),
+      );
       this.#dispatcher.wait(call, signal);
     });
+  }
+
+  /**
+   * First attempts of `count` items, one call each, with no promise per
+   * item: outcomes go to `sink` (never synchronously from this call).
+   */
+  #runSingles(
+    name: string,
+    request: BulkRequest,
+    items: readonly unknown[],
+    count: number,
+    firstIndex: number,
+    sink: BulkSink,
+  ): void {
+    const signal = combinedSignal(request.signal);
+    const refused = this.#closing
+      ? () => new PoolClosedError()
+      : signal?.aborted
+        ? () => new TaskAbortedError(signal.reason)
+        : undefined;
+    if (refused) {
+      const lost = items.slice(0, count);
+      queueMicrotask(() => {
+        for (let i = 0; i < count; i++) sink.fail(firstIndex + i, lost[i], refused());
+      });
+      return;
+    }
+    const owner = new SingleBulk(sink);
+    const { kwargs, onProgress } = request;
+    for (let i = 0; i < count; i++) {
+      const attempt: AttemptRequest = {
+        item: items[i],
+        index: firstIndex + i,
+        attempt: 1,
+        signal,
+        kwargs,
+        onProgress,
+      };
+      this.#active++;
+      this.#dispatcher.wait(new SingleCall(this.#host, name, attempt, signal, owner), signal);
+    }
   }
 
   /**

@@ -26,7 +26,7 @@ import {
   piscinaFailure,
   settle,
 } from '../common/outcome.js';
-import type { AttemptRequest } from '../common/target.js';
+import type { AttemptRequest, BulkSink } from '../common/target.js';
 import type { Dispatcher, Lease, Ticket } from '../dispatch/dispatch.js';
 import { type AbortEmitter, abortEmitter } from './abort-emitter.js';
 import type { CallStreams, StreamCaller } from './call-stream.js';
@@ -83,14 +83,55 @@ const PACK_MAX = 64;
  */
 const PACK_MIN = 3;
 
+/** Who hears how a single call ended: its promise, or a bulk call's sink. */
+export interface SingleOwner {
+  succeed(request: AttemptRequest, value: unknown): void;
+  fail(request: AttemptRequest, error: unknown): void;
+}
+
+/** Settles the promise of one call. */
+export class SinglePromise implements SingleOwner {
+  readonly #resolve: (value: unknown) => void;
+  readonly #reject: (error: unknown) => void;
+
+  constructor(resolve: (value: unknown) => void, reject: (error: unknown) => void) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  succeed(_request: AttemptRequest, value: unknown): void {
+    this.#resolve(value);
+  }
+
+  fail(_request: AttemptRequest, error: unknown): void {
+    this.#reject(error);
+  }
+}
+
+/** Hands the outcomes of single calls made in bulk to the call's sink. */
+export class SingleBulk implements SingleOwner {
+  readonly #sink: BulkSink;
+
+  constructor(sink: BulkSink) {
+    this.#sink = sink;
+  }
+
+  succeed(request: AttemptRequest, value: unknown): void {
+    this.#sink.succeed(request.index, value);
+  }
+
+  fail(request: AttemptRequest, error: unknown): void {
+    this.#sink.fail(request.index, request.item, error);
+  }
+}
+
 /** One attempt on its way to a worker and back. */
 export class SingleCall implements Ticket, StreamCaller {
   readonly #host: SingleHost;
   readonly #name: string;
   readonly #request: AttemptRequest;
   readonly #signal: AbortSignal | undefined;
-  readonly #resolve: (value: unknown) => void;
-  readonly #reject: (error: unknown) => void;
+  readonly #owner: SingleOwner;
   #lease: Lease | undefined;
   #progress: ReturnType<SingleHost['progressPort']> | undefined;
   /** What the message was to move: moved buffers tell a posted message from one that failed to clone. */
@@ -102,15 +143,13 @@ export class SingleCall implements Ticket, StreamCaller {
     name: string,
     request: AttemptRequest,
     signal: AbortSignal | undefined,
-    resolve: (value: unknown) => void,
-    reject: (error: unknown) => void,
+    owner: SingleOwner,
   ) {
     this.#host = host;
     this.#name = name;
     this.#request = request;
     this.#signal = signal;
-    this.#resolve = resolve;
-    this.#reject = reject;
+    this.#owner = owner;
   }
 
   /** Not granted: a waiting signal aborted, the queue is full or the pool closed. */
@@ -277,8 +316,8 @@ export class SingleCall implements Ticket, StreamCaller {
       }
       lease.release(ok ? 'ok' : 'failed');
     }
-    if (ok) this.#resolve(value);
-    else this.#reject(error);
+    if (ok) this.#owner.succeed(this.#request, value);
+    else this.#owner.fail(this.#request, error);
     host.onSettled();
   }
 }

@@ -84,16 +84,13 @@ export function runItems(
     plan.maxRetryTime === Number.POSITIVE_INFINITY &&
     (options.throttlePeriod ?? 0) <= 0
   ) {
-    const chunkSize = plan.chunkSize;
-    if (chunkSize === 'auto' || (chunkSize !== undefined && chunkSize > 1)) {
-      run.bulk(target, {
-        kwargs: plan.taskKwargs,
-        signal: controller.signal,
-        timeout: plan.timeout,
-        onProgress: plan.onTaskProgress,
-        chunkSize,
-      });
-    }
+    run.bulk(target, {
+      kwargs: plan.taskKwargs,
+      signal: controller.signal,
+      timeout: plan.timeout,
+      onProgress: plan.onTaskProgress,
+      chunkSize: plan.chunkSize ?? 1,
+    });
   }
   const engine = new ItemEngine(fn, plan, gate, controller.signal, (error) => run.fail(error));
   const done = run.start(engine, source, options.initialDelay ?? 0);
