@@ -32,10 +32,20 @@ export interface ChunkHost {
   };
 }
 
+/** Who is told how an attempt ended; `T` stands for the attempt (a chunk entry, a single call's request). */
+export interface OutcomeOwner<T> {
+  succeed(attempt: T, value: unknown): void;
+  fail(attempt: T, error: unknown): void;
+}
+
 /** Who is told how a chunk entry ended. */
-export interface EntryOwner {
-  succeed(e: ChunkEntry, value: unknown): void;
-  fail(e: ChunkEntry, error: unknown): void;
+export type EntryOwner = OutcomeOwner<ChunkEntry>;
+
+/** What a bulk sink needs to know of an attempt. */
+interface Placed {
+  /** The item's index in its call's input. */
+  readonly index: number;
+  readonly item: unknown;
 }
 
 /**
@@ -270,7 +280,7 @@ export function minTimeout(entries: readonly (ChunkEntry | undefined)[]): number
 }
 
 /** Settles the promise of one attempt. */
-export class Deferred implements EntryOwner {
+export class Deferred implements OutcomeOwner<unknown> {
   readonly #resolve: (value: unknown) => void;
   readonly #reject: (error: unknown) => void;
 
@@ -279,28 +289,28 @@ export class Deferred implements EntryOwner {
     this.#reject = reject;
   }
 
-  succeed(_e: ChunkEntry, value: unknown): void {
+  succeed(_attempt: unknown, value: unknown): void {
     this.#resolve(value);
   }
 
-  fail(_e: ChunkEntry, error: unknown): void {
+  fail(_attempt: unknown, error: unknown): void {
     this.#reject(error);
   }
 }
 
-/** Hands the outcomes of a {@link Chunker.submitMany} batch to its sink. */
-export class BulkOwner implements EntryOwner {
+/** Hands the outcomes of a bulk batch (chunked or call by call) to its sink. */
+export class BulkOwner implements OutcomeOwner<Placed> {
   readonly #sink: BulkSink;
 
   constructor(sink: BulkSink) {
     this.#sink = sink;
   }
 
-  succeed(e: ChunkEntry, value: unknown): void {
-    this.#sink.succeed(e.index, value);
+  succeed(attempt: Placed, value: unknown): void {
+    this.#sink.succeed(attempt.index, value);
   }
 
-  fail(e: ChunkEntry, error: unknown): void {
-    this.#sink.fail(e.index, e.item, error);
+  fail(attempt: Placed, error: unknown): void {
+    this.#sink.fail(attempt.index, attempt.item, error);
   }
 }

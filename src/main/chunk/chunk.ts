@@ -7,7 +7,12 @@
 
 import { combinedSignal } from '../common/context.js';
 import { TaskAbortedError } from '../common/errors.js';
-import type { AttemptRequest, BulkRequest, BulkSink } from '../common/target.js';
+import {
+  type AttemptRequest,
+  type BulkRequest,
+  type BulkSink,
+  refuseBatch,
+} from '../common/target.js';
 import type { Lease, Tally } from '../dispatch/dispatch.js';
 import {
   BulkOwner,
@@ -93,21 +98,8 @@ export class Chunker {
     if (count <= 0) return;
     const signal = combinedSignal(request.signal);
     const closed = this.#closed;
-    const failure =
-      closed !== undefined
-        ? () => closed
-        : refused
-          ? () => new refused()
-          : signal?.aborted
-            ? () => new TaskAbortedError(signal.reason)
-            : undefined;
-    if (failure) {
-      const lost = items.slice(0, count);
-      queueMicrotask(() => {
-        for (let i = 0; i < count; i++) sink.fail(firstIndex + i, lost[i], failure());
-      });
-      return;
-    }
+    const failure = closed !== undefined ? () => closed : refused ? () => new refused() : undefined;
+    if (refuseBatch(sink, items, count, firstIndex, signal, failure)) return;
     const group = this.#groups.get(name, request.chunkSize, request);
     const terms = new EntryTerms(1, request.timeout, signal, undefined, new BulkOwner(sink));
     // One array, handed to the queue as it is.

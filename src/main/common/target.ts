@@ -3,6 +3,7 @@
  * functions; the scheduler finds the target behind one here and runs attempts
  * through it, so it can honour slots, per-attempt timeouts and cancellation.
  */
+import { TaskAbortedError } from './errors.js';
 
 /** One attempt of one item, as the scheduler asks a target to run it. */
 export interface AttemptRequest {
@@ -64,6 +65,30 @@ export interface BulkSink {
   succeed(index: number, value: unknown): void;
   /** The first attempt of item `index` failed with `error` (a timeout, a cancel, the task's own error, ...). */
   fail(index: number, item: unknown, error: unknown): void;
+}
+
+/**
+ * Fails a whole bulk batch that cannot start, a microtask later (a sink
+ * never hears of an outcome synchronously): each of the first `count`
+ * items with `closed()` when given, else with a TaskAbortedError when
+ * `signal` has aborted. Returns whether it did.
+ */
+export function refuseBatch(
+  sink: BulkSink,
+  items: readonly unknown[],
+  count: number,
+  firstIndex: number,
+  signal: AbortSignal | undefined,
+  closed: (() => unknown) | undefined,
+): boolean {
+  const failure =
+    closed ?? (signal?.aborted ? () => new TaskAbortedError(signal.reason) : undefined);
+  if (!failure) return false;
+  const lost = items.slice(0, count);
+  queueMicrotask(() => {
+    for (let i = 0; i < count; i++) sink.fail(firstIndex + i, lost[i], failure());
+  });
+  return true;
 }
 
 /** The runner behind a task handle. */

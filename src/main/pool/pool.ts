@@ -10,6 +10,7 @@ import { Piscina } from 'piscina';
 import { BootField, MODULE_ARG, NICE_ARG } from '../../shared/wire.js';
 import type { PoolWorkerData } from '../../worker/protocol.js';
 import { Chunker } from '../chunk/chunk.js';
+import { BulkOwner, Deferred } from '../chunk/chunk-entry.js';
 import { AutoSize, PACK_OVERHEAD_SHARE } from '../chunk/chunk-size.js';
 import { type Clock, MAX_TIMER_MS, realClock, setTimer } from '../common/clock.js';
 import { combinedSignal, effectiveSignal } from '../common/context.js';
@@ -20,6 +21,7 @@ import {
   type BulkRequest,
   type BulkSink,
   bindTarget,
+  refuseBatch,
   type TaskTarget,
 } from '../common/target.js';
 import { Dispatcher } from '../dispatch/dispatch.js';
@@ -38,7 +40,7 @@ import type {
   TaskResult,
 } from './pool-types.js';
 import { progressPort } from './progress-port.js';
-import { SingleBulk, SingleCall, type SingleHost, SinglePromise } from './single-call.js';
+import { SingleCall, type SingleHost } from './single-call.js';
 import { Spares } from './spares.js';
 import { shareWorkerDescriptors } from './worker-descriptors.js';
 
@@ -282,13 +284,7 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     if (signal?.aborted) return Promise.reject(new TaskAbortedError(signal.reason));
     return new Promise((resolve, reject) => {
       this.#active++;
-      const call = new SingleCall(
-        this.#host,
-        name,
-        request,
-        signal,
-        new SinglePromise(resolve, reject),
-      );
+      const call = new SingleCall(this.#host, name, request, signal, new Deferred(resolve, reject));
       this.#dispatcher.wait(call, signal);
     });
   }
@@ -306,19 +302,9 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     sink: BulkSink,
   ): void {
     const signal = combinedSignal(request.signal);
-    const refused = this.#closing
-      ? () => new PoolClosedError()
-      : signal?.aborted
-        ? () => new TaskAbortedError(signal.reason)
-        : undefined;
-    if (refused) {
-      const lost = items.slice(0, count);
-      queueMicrotask(() => {
-        for (let i = 0; i < count; i++) sink.fail(firstIndex + i, lost[i], refused());
-      });
-      return;
-    }
-    const owner = new SingleBulk(sink);
+    const closed = this.#closing ? () => new PoolClosedError() : undefined;
+    if (refuseBatch(sink, items, count, firstIndex, signal, closed)) return;
+    const owner = new BulkOwner(sink);
     const { kwargs, onProgress } = request;
     for (let i = 0; i < count; i++) {
       const attempt: AttemptRequest = {

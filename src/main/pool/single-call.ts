@@ -15,7 +15,13 @@ import type { MessagePort } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { collectTransfers } from '../../shared/transfer.js';
 import type { SingleValue, TaskRequest, TaskResponse } from '../../worker/protocol.js';
-import { ChunkEntry, type EntryOwner } from '../chunk/chunk-entry.js';
+import {
+  type BulkOwner,
+  ChunkEntry,
+  type Deferred,
+  type EntryOwner,
+  type OutcomeOwner,
+} from '../chunk/chunk-entry.js';
 import type { AutoSize } from '../chunk/chunk-size.js';
 import { TaskAbortedError } from '../common/errors.js';
 import {
@@ -26,7 +32,7 @@ import {
   piscinaFailure,
   settle,
 } from '../common/outcome.js';
-import type { AttemptRequest, BulkSink } from '../common/target.js';
+import type { AttemptRequest } from '../common/target.js';
 import type { Dispatcher, Lease, Ticket } from '../dispatch/dispatch.js';
 import { type AbortEmitter, abortEmitter } from './abort-emitter.js';
 import type { CallStreams, StreamCaller } from './call-stream.js';
@@ -83,47 +89,8 @@ const PACK_MAX = 64;
  */
 const PACK_MIN = 3;
 
-/** Who hears how a single call ended: its promise, or a bulk call's sink. */
-export interface SingleOwner {
-  succeed(request: AttemptRequest, value: unknown): void;
-  fail(request: AttemptRequest, error: unknown): void;
-}
-
-/** Settles the promise of one call. */
-export class SinglePromise implements SingleOwner {
-  readonly #resolve: (value: unknown) => void;
-  readonly #reject: (error: unknown) => void;
-
-  constructor(resolve: (value: unknown) => void, reject: (error: unknown) => void) {
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-
-  succeed(_request: AttemptRequest, value: unknown): void {
-    this.#resolve(value);
-  }
-
-  fail(_request: AttemptRequest, error: unknown): void {
-    this.#reject(error);
-  }
-}
-
-/** Hands the outcomes of single calls made in bulk to the call's sink. */
-export class SingleBulk implements SingleOwner {
-  readonly #sink: BulkSink;
-
-  constructor(sink: BulkSink) {
-    this.#sink = sink;
-  }
-
-  succeed(request: AttemptRequest, value: unknown): void {
-    this.#sink.succeed(request.index, value);
-  }
-
-  fail(request: AttemptRequest, error: unknown): void {
-    this.#sink.fail(request.index, request.item, error);
-  }
-}
+/** Who hears how a single call ended: its promise ({@link Deferred}), or a bulk call's sink ({@link BulkOwner}). */
+export type SingleOwner = OutcomeOwner<AttemptRequest>;
 
 /** One attempt on its way to a worker and back. */
 export class SingleCall implements Ticket, StreamCaller {
