@@ -61,12 +61,12 @@ describe('first attempts in bulk with chunkSize 1', () => {
   });
 
   it('fails the call with the first failure for good, as one call per item does', async () => {
-    const error = await alcall([1, 'x', 3], pool.task('fail')).then(
+    const error = await alcall(['first', 'second', 'third'], pool.task('fail')).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toBe('1');
+    expect((error as Error).message).toBe('first');
     expect((error as { code?: unknown }).code).toBe('E_VALIDATION');
   });
 });

@@ -11,6 +11,8 @@ interface Waiter {
   readonly onAbort: () => void;
 }
 
+function ignore(): void {}
+
 /** Options of a {@link CallGate}. */
 export interface CallGateOptions {
   /** Slots: a number (Infinity = unbounded) or a function read at each admission. */
@@ -96,6 +98,20 @@ export class CallGate {
       signal?.addEventListener('abort', waiter.onAbort, { once: true });
       this.#waiters.push(waiter);
     });
+  }
+
+  /**
+   * Calls `granted` holding a slot: at once when one is free and nobody
+   * waits, else synchronously inside the release that frees one, in FIFO
+   * order with the other waiters. It has no signal: a caller that stops
+   * waiting gives back the slot it is later handed.
+   */
+  whenFree(granted: () => void): void {
+    if (this.tryAcquire()) {
+      granted();
+      return;
+    }
+    this.#waiters.push({ resolve: granted, reject: ignore, signal: undefined, onAbort: ignore });
   }
 
   /** Gives a slot back, handing it to the longest waiter. */

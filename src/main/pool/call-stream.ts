@@ -61,7 +61,12 @@ export class CallStream {
   #aborts: AbortEmitter | undefined;
   #ended = false;
   readonly #onAbort = () => {
-    if (this.#caller && this.#aborts) this.#switch.abort();
+    if (!this.#caller || !this.#aborts) return;
+    // The thread is terminated: whatever answer still arrives, no call follows on this stream.
+    this.#ended = true;
+    this.#unlisten();
+    this.#port.close();
+    this.#switch.abort();
   };
 
   constructor(streams: CallStreams, piscina: Piscina) {

@@ -156,6 +156,8 @@ class Run {
   #engine: ItemEngine | undefined;
   readonly #resume: (item: unknown, index: number, error: unknown) => void;
   #batch: Batch | undefined;
+  /** An array input read in bulk by {@link #feed}. */
+  #array: readonly unknown[] | undefined;
   /** The length of an array input, read by position. */
   #length: number | undefined;
   #resolve: (count: number) => void = () => {};
@@ -252,6 +254,11 @@ class Run {
       // Slots taken for the next items: for an array read in batches, as
       // many as are free at once (one look at the limit for all of them).
       const many = array !== undefined && batch !== undefined && !sink.beforeRead;
+      if (many) {
+        this.#array = array;
+        this.#feed(0);
+        return;
+      }
       let credit = 0;
       for (;;) {
         if (this.#finished) {
@@ -322,6 +329,64 @@ class Run {
     this.#total = this.#read;
     if (this.#running === 0) this.#finish(true);
   }
+
+  /**
+   * Reads an array input in bulk, synchronously: as many items as the gate
+   * has free slots go to the target as one batch. When none is free, the
+   * gate calls this again (holding one slot) inside the release that frees
+   * one, so the next item is on its way to a worker before the finished
+   * item's continuation runs. An element that throws as it is read (a
+   * Proxy) fails the call, as the loop of {@link #pump} would.
+   */
+  #feed(credit: number): void {
+    const array = this.#array!;
+    const batch = this.#batch!;
+    const gate = this.#gate;
+    try {
+      for (;;) {
+        if (this.#finished) {
+          gate.releaseMany(credit);
+          return;
+        }
+        const left = array.length - this.#read;
+        if (credit === 0) {
+          if (left <= 0) break;
+          credit = gate.tryAcquireMany(left);
+          if (credit === 0) {
+            this.#flush(batch);
+            gate.whenFree(this.#refeed);
+            return;
+          }
+        }
+        if (left <= 0) {
+          gate.releaseMany(credit);
+          break;
+        }
+        credit--;
+        const value = array[this.#read];
+        this.#running++;
+        const index = this.#read++;
+        const element = awaitable(value);
+        if (Object.is(element, value)) {
+          if (batch.count === 0) batch.first = index;
+          batch.items[batch.count++] = value;
+        } else {
+          this.#flush(batch);
+          this.#engine!.run(element, index).then(this.#settle, this.#error);
+        }
+      }
+      this.#flush(batch);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.#exhausted = true;
+    this.#total = this.#read;
+    if (this.#running === 0) this.#finish(true);
+  }
+
+  /** The gate calls it inside whichever call's release freed the slot: it runs in this call's context. */
+  readonly #refeed = AsyncResource.bind((): void => this.#feed(1));
 
   #flush(batch: Batch): void {
     const { count } = batch;
