@@ -309,17 +309,7 @@ class Run {
           engine.run(value, index).then(this.#settle, this.#error);
           continue;
         }
-        // A thenable element is awaited by the engine before its first
-        // attempt; the batch before it goes first, so a batch's indices
-        // follow one another.
-        const element = awaitable(value);
-        if (Object.is(element, value)) {
-          if (batch.count === 0) batch.first = index;
-          batch.items[batch.count++] = value;
-        } else {
-          this.#flush(batch);
-          engine.run(element, index).then(this.#settle, this.#error);
-        }
+        this.#enqueue(batch, value, index);
       }
     } finally {
       if (this.#finished) await iterator?.return?.();
@@ -365,15 +355,7 @@ class Run {
         credit--;
         const value = array[this.#read];
         this.#running++;
-        const index = this.#read++;
-        const element = awaitable(value);
-        if (Object.is(element, value)) {
-          if (batch.count === 0) batch.first = index;
-          batch.items[batch.count++] = value;
-        } else {
-          this.#flush(batch);
-          this.#engine!.run(element, index).then(this.#settle, this.#error);
-        }
+        this.#enqueue(batch, value, this.#read++);
       }
       this.#flush(batch);
     } catch (error) {
@@ -383,6 +365,22 @@ class Run {
     this.#exhausted = true;
     this.#total = this.#read;
     if (this.#running === 0) this.#finish(true);
+  }
+
+  /**
+   * Queues the first attempt of `value` in `batch`. A thenable element is
+   * awaited by the engine before its first attempt; the batch before it goes
+   * first, so a batch's indices follow one another.
+   */
+  #enqueue(batch: Batch, value: unknown, index: number): void {
+    const element = awaitable(value);
+    if (Object.is(element, value)) {
+      if (batch.count === 0) batch.first = index;
+      batch.items[batch.count++] = value;
+    } else {
+      this.#flush(batch);
+      this.#engine!.run(element, index).then(this.#settle, this.#error);
+    }
   }
 
   /** The gate calls it inside whichever call's release freed the slot: it runs in this call's context. */
