@@ -6,6 +6,8 @@
  */
 import { alcall, bcall, createPool, imap } from 'poolcall';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+// The chunker the package's pools use (the package resolves to its build).
+import { Chunker } from '../../dist/main/chunk/chunk.js';
 import type * as tasks from '../fixtures/tasks.js';
 import { tasksUrl } from '../helpers.js';
 
@@ -60,8 +62,20 @@ describe('first attempts in bulk with chunkSize 1', () => {
     for (const [, request] of attempt.mock.calls) expect(request.attempt).toBe(2);
   });
 
+  it('leaves chunks whole: a report that frees many slots refills them as one batch', async () => {
+    // Well beyond the first window, so slots are refilled many times.
+    const many = Array.from({ length: 50_000 }, (_, i) => i);
+    const batches = vi.spyOn(Chunker.prototype, 'submitMany');
+    const out = await alcall(many, pool.task('inc'), { chunkSize: 'auto' });
+    expect(out).toEqual(many.map((x) => x + 1));
+    // Items refilled one slot at a time would be handed over one by one.
+    expect(batches.mock.calls.length).toBeLessThan(many.length / 50);
+  });
+
   it('fails the call with the first failure for good, as one call per item does', async () => {
-    const error = await alcall(['first', 'second', 'third'], pool.task('fail')).then(
+    const error = await alcall(['first', 'second', 'third'], pool.task('fail'), {
+      maxConcurrent: 1,
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );

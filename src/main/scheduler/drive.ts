@@ -254,7 +254,10 @@ class Run {
       // Slots taken for the next items: for an array read in batches, as
       // many as are free at once (one look at the limit for all of them).
       const many = array !== undefined && batch !== undefined && !sink.beforeRead;
-      if (many) {
+      // One call per item: each freed slot takes the next item at once.
+      // Chunks instead wait for the microtask after a report, whose
+      // results free many slots, and go out as one batch.
+      if (many && batch.request.chunkSize === 1) {
         this.#array = array;
         this.#feed(0);
         return;
@@ -321,7 +324,7 @@ class Run {
   }
 
   /**
-   * Reads an array input in bulk, synchronously: as many items as the gate
+   * Reads an array input in bulk, one call per item, synchronously: as many items as the gate
    * has free slots go to the target as one batch. When none is free, the
    * gate calls this again (holding one slot) inside the release that frees
    * one, so the next item is on its way to a worker before the finished
