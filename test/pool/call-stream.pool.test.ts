@@ -5,11 +5,12 @@
  * errors, items and results that cannot be cloned, a thread that ends, an
  * abort that terminates the thread. An idle pool keeps no stream.
  */
+import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { alcall, createPool, type Pool, TaskAbortedError } from 'poolcall';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type * as tasks from '../fixtures/tasks.js';
-import { handshake, tasksUrl } from '../helpers.js';
+import { handshake, runNode, tasksUrl } from '../helpers.js';
 
 type Tasks = typeof tasks;
 
@@ -193,6 +194,16 @@ describe('call streams', () => {
     controller.abort();
     expect(await pool.run('inc', 1)).toBe(2);
     expect(pool.stats().terminated).toBe(terminated);
+  });
+});
+
+describe('a process whose calls rode call streams', () => {
+  it('ends by itself once its last call has answered, with the pool left open', async () => {
+    const script = fileURLToPath(new URL('stream-child.js', import.meta.url));
+    const { code, signal, stdout, stderr, hung } = await runNode([script], 20_000);
+    expect(hung, stderr).toBe(false);
+    expect({ code, signal }, stderr).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(stdout)).toEqual([2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15, 101]);
   });
 });
 
