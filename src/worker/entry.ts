@@ -16,6 +16,7 @@ import {
   STATES_OFFSET,
   TAKEN,
 } from '../shared/wire.js';
+import { isThenable, kTransferable, kValue, singleFailure } from './answer.js';
 import { serializeError } from './errors.js';
 import { isDefinedTask, type TaskContext } from './index.js';
 import { loadModule } from './load.js';
@@ -65,9 +66,6 @@ function load(): Promise<Record<string, unknown>> {
 /** comlink and piscina's move() load on first use: most threads never need them. */
 let comlink: Promise<typeof import('./progress.js')> | undefined;
 let move: Promise<(value: unknown) => unknown> | undefined;
-
-const kTransferable = Symbol.for('Piscina.transferable');
-const kValue = Symbol.for('Piscina.valueOf');
 
 /**
  * Runs one request. A single item without a clock or progress (`pool.run`)
@@ -124,10 +122,6 @@ function singleValue(value: unknown): unknown {
   }
   const answer: SingleValue = [value];
   return transfers.length === 0 ? answer : moved(transfers, answer);
-}
-
-function singleFailure(error: SerializedError): TaskResponse {
-  return { values: [undefined], failures: [[0, error]], ms: 0 };
 }
 
 async function moved(transfers: (ArrayBuffer | MessagePort)[], value: unknown): Promise<unknown> {
@@ -344,14 +338,6 @@ function postReport(
       port.postMessage(everyFailed(report, again));
     }
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function failAll(request: TaskRequest, error: SerializedError): TaskResponse {

@@ -7,18 +7,10 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { STREAM_END } from '../shared/wire.js';
+import { isMoved, isThenable, kTransferable, kValue, singleFailure } from './answer.js';
 import { serializeError } from './errors.js';
 import type { TaskRequest, TaskResponse } from './protocol.js';
 import { cloneFailure } from './reply.js';
-
-const kTransferable = Symbol.for('Piscina.transferable');
-const kValue = Symbol.for('Piscina.valueOf');
-
-/** What piscina's `move()` wraps: a value and what it moves. */
-interface Moved {
-  readonly [kTransferable]: (ArrayBuffer | MessagePort)[];
-  readonly [kValue]: unknown;
-}
 
 /** The stream's answer once it ended. */
 const ENDED: TaskResponse = Object.freeze({ values: [], failures: [], ms: 0 });
@@ -42,12 +34,12 @@ export function serveStream(
       try {
         answer = run(message);
       } catch (error) {
-        answer = failure(serializeError(error, 'task'));
+        answer = singleFailure(serializeError(error, 'task'));
       }
       if (isThenable(answer)) {
         answer.then(
           (a) => reply(port, a),
-          (error: unknown) => reply(port, failure(serializeError(error, 'task'))),
+          (error: unknown) => reply(port, singleFailure(serializeError(error, 'task'))),
         );
       } else {
         reply(port, answer);
@@ -62,22 +54,6 @@ function reply(port: MessagePort, answer: unknown): void {
     else port.postMessage(answer);
   } catch (error) {
     // The value could not be cloned (or its buffers moved): the call fails alone.
-    port.postMessage(failure(cloneFailure(error)));
+    port.postMessage(singleFailure(cloneFailure(error)));
   }
-}
-
-function failure(error: TaskResponse['failures'][number][1]): TaskResponse {
-  return { values: [undefined], failures: [[0, error]], ms: 0 };
-}
-
-function isMoved(value: unknown): value is Moved {
-  return typeof value === 'object' && value !== null && kTransferable in value && kValue in value;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

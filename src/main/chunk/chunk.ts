@@ -84,7 +84,7 @@ export class Chunker {
    * Queues the first attempts of the first `count` items at once (indices
    * `firstIndex` on), with no promise per item: outcomes go to
    * `sink` (never synchronously from this call). With `refused` (e.g. the
-   * pool is closing) every item fails with a new one.
+   * pool is closing) every item fails with what it makes.
    */
   submitMany(
     name: string,
@@ -93,12 +93,12 @@ export class Chunker {
     count: number,
     firstIndex: number,
     sink: BulkSink,
-    refused?: (new () => Error) | false,
+    refused?: () => unknown,
   ): void {
     if (count <= 0) return;
     const signal = combinedSignal(request.signal);
     const closed = this.#closed;
-    const failure = closed !== undefined ? () => closed : refused ? () => new refused() : undefined;
+    const failure = closed !== undefined ? () => closed : refused;
     if (refuseBatch(sink, items, count, firstIndex, signal, failure)) return;
     const group = this.#groups.get(name, request.chunkSize, request);
     const terms = new EntryTerms(1, request.timeout, signal, undefined, new BulkOwner(sink));

@@ -206,18 +206,14 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
       capacity: (chunkSize) =>
         isChunked(chunkSize) ? this.#chunker.capacity(name, chunkSize) : this.#dispatcher.slots,
       run: (request) => this.attempt(name, request),
-      runMany: (request, items, count, firstIndex, sink) =>
-        isChunked(request.chunkSize) || request.timeout !== undefined
-          ? this.#chunker.submitMany(
-              name,
-              request,
-              items,
-              count,
-              firstIndex,
-              sink,
-              this.#closing !== undefined && PoolClosedError,
-            )
-          : this.#runSingles(name, request, items, count, firstIndex, sink),
+      runMany: (request, items, count, firstIndex, sink) => {
+        const closed = this.#closing ? () => new PoolClosedError() : undefined;
+        if (isChunked(request.chunkSize) || request.timeout !== undefined) {
+          this.#chunker.submitMany(name, request, items, count, firstIndex, sink, closed);
+        } else {
+          this.#runSingles(name, request, items, count, firstIndex, sink, closed);
+        }
+      },
     };
     const handle = (item: TaskItem<M[N]>) =>
       this.attempt(name, { item, index: 0, attempt: 1 }) as Promise<TaskResult<M[N]>>;
@@ -291,7 +287,8 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
 
   /**
    * First attempts of `count` items, one call each, with no promise per
-   * item: outcomes go to `sink` (never synchronously from this call).
+   * item: outcomes go to `sink` (never synchronously from this call). With
+   * `closed` every item fails with what it makes.
    */
   #runSingles(
     name: string,
@@ -300,9 +297,9 @@ export class Pool<M = Record<string, (item: unknown) => unknown>> implements Asy
     count: number,
     firstIndex: number,
     sink: BulkSink,
+    closed: (() => unknown) | undefined,
   ): void {
     const signal = combinedSignal(request.signal);
-    const closed = this.#closing ? () => new PoolClosedError() : undefined;
     if (refuseBatch(sink, items, count, firstIndex, signal, closed)) return;
     const owner = new BulkOwner(sink);
     const { kwargs, onProgress } = request;

@@ -251,13 +251,8 @@ class Run {
       const sink = this.#sink;
       const gate = this.#gate;
       const batch = this.#batch;
-      // Slots taken for the next items: for an array read in batches, as
-      // many as are free at once (one look at the limit for all of them).
-      const many = array !== undefined && batch !== undefined && !sink.beforeRead;
-      // One call per item: each freed slot takes the next item at once.
-      // Chunks instead wait for the microtask after a report, whose
-      // results free many slots, and go out as one batch.
-      if (many && batch.request.chunkSize === 1) {
+      // An array read in batches is fed synchronously (see #feed).
+      if (array !== undefined && batch !== undefined && !sink.beforeRead) {
         this.#array = array;
         this.#feed(0);
         return;
@@ -274,8 +269,7 @@ class Run {
           await wait;
         }
         if (credit === 0) {
-          if (many && position >= array.length) break;
-          credit = many ? gate.tryAcquireMany(array.length - position) : gate.tryAcquire() ? 1 : 0;
+          credit = gate.tryAcquire() ? 1 : 0;
           if (credit === 0) {
             if (batch) this.#flush(batch);
             await gate.acquire(signal);
@@ -324,12 +318,15 @@ class Run {
   }
 
   /**
-   * Reads an array input in bulk, one call per item, synchronously: as many items as the gate
-   * has free slots go to the target as one batch. When none is free, the
-   * gate calls this again (holding one slot) inside the release that frees
-   * one, so the next item is on its way to a worker before the finished
-   * item's continuation runs. An element that throws as it is read (a
-   * Proxy) fails the call, as the loop of {@link #pump} would.
+   * Reads an array input in bulk, synchronously: as many items as the gate
+   * has free slots (one look at the limit for all of them) go to the target
+   * as one batch. When none is free, the gate calls back (holding one slot)
+   * inside the release that frees one. With one call per item this goes on
+   * at once, so the next item is on its way to a worker before the finished
+   * item's continuation runs; chunks go on a microtask later, once the
+   * report that freed the slot has freed all of its slots, and go out as one
+   * batch. An element that throws as it is read (a Proxy) fails the call,
+   * as the loop of {@link #pump} would.
    */
   #feed(credit: number): void {
     const array = this.#array!;
@@ -347,7 +344,7 @@ class Run {
           credit = gate.tryAcquireMany(left);
           if (credit === 0) {
             this.#flush(batch);
-            gate.whenFree(this.#refeed);
+            gate.whenFree(batch.request.chunkSize === 1 ? this.#refeed : this.#refeedSoon);
             return;
           }
         }
@@ -388,6 +385,8 @@ class Run {
 
   /** The gate calls it inside whichever call's release freed the slot: it runs in this call's context. */
   readonly #refeed = AsyncResource.bind((): void => this.#feed(1));
+
+  readonly #refeedSoon = (): void => queueMicrotask(this.#refeed);
 
   #flush(batch: Batch): void {
     const { count } = batch;
